@@ -1,0 +1,162 @@
+//! The prompt model: what a cached prompt is, independent of how the hub encodes it.
+
+use std::fmt;
+
+use crate::chat_text::{self, ChatTextError};
+
+/// How a template marks its variables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum TemplateFormat {
+    /// Python `str.format` style: `{name}`, `{{` escapes (LangChain's default).
+    #[default]
+    FString,
+    /// Mustache: `{{name}}`, sections, partials.
+    Mustache,
+    /// Jinja2: stored and synced, but not rendered by prompt-sync.
+    Jinja2,
+}
+
+impl TemplateFormat {
+    /// The name LangChain uses in `template_format`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateFormat::FString => "f-string",
+            TemplateFormat::Mustache => "mustache",
+            TemplateFormat::Jinja2 => "jinja2",
+        }
+    }
+
+    /// Parses LangChain's `template_format` value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "f-string" => Some(TemplateFormat::FString),
+            "mustache" => Some(TemplateFormat::Mustache),
+            "jinja2" => Some(TemplateFormat::Jinja2),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TemplateFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a prompt is a single template or a list of chat messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum PromptKind {
+    /// A `PromptTemplate`: the cached file is the template itself.
+    #[default]
+    Text,
+    /// A `ChatPromptTemplate` or `StructuredPrompt`: the cached file is the sectioned
+    /// text format of [`crate::chat_text`].
+    Chat,
+}
+
+impl PromptKind {
+    /// `"text"` or `"chat"`, as stored in metadata.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromptKind::Text => "text",
+            PromptKind::Chat => "chat",
+        }
+    }
+
+    /// Parses the metadata value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "text" => Some(PromptKind::Text),
+            "chat" => Some(PromptKind::Chat),
+            _ => None,
+        }
+    }
+}
+
+/// Who speaks a chat message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// `SystemMessagePromptTemplate` / `SystemMessage`.
+    System,
+    /// `HumanMessagePromptTemplate` / `HumanMessage`.
+    Human,
+    /// `AIMessagePromptTemplate` / `AIMessage`.
+    Ai,
+    /// `ChatMessagePromptTemplate` with any other role name.
+    Other(String),
+}
+
+impl Role {
+    /// The role's name as LangChain writes it in message tuples.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Role::System => "system",
+            Role::Human => "human",
+            Role::Ai => "ai",
+            Role::Other(r) => r,
+        }
+    }
+}
+
+/// One entry of a chat prompt.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ChatMessage {
+    /// A message with a template (or literal) text.
+    Message {
+        /// Who speaks it.
+        role: Role,
+        /// Its template text, exactly.
+        content: String,
+    },
+    /// A `MessagesPlaceholder`: a list of messages supplied at render time.
+    Placeholder {
+        /// The variable that holds the messages.
+        variable: String,
+    },
+}
+
+/// The body of a prompt: one template, or chat messages.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PromptBody {
+    /// A text prompt's template.
+    Text(String),
+    /// A chat prompt's messages, in order.
+    Chat(Vec<ChatMessage>),
+}
+
+/// A prompt as prompt-sync understands it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PromptModel {
+    /// The template(s).
+    pub body: PromptBody,
+    /// The template format shared by every template of the prompt.
+    pub template_format: TemplateFormat,
+    /// The variables the prompt takes, as the manifest lists them.
+    pub input_variables: Vec<String>,
+}
+
+impl PromptModel {
+    /// Text or chat.
+    pub fn kind(&self) -> PromptKind {
+        match self.body {
+            PromptBody::Text(_) => PromptKind::Text,
+            PromptBody::Chat(_) => PromptKind::Chat,
+        }
+    }
+
+    /// The exact text the cache file holds for this prompt.
+    pub fn to_cache_text(&self) -> Result<String, ChatTextError> {
+        match &self.body {
+            PromptBody::Text(t) => Ok(t.clone()),
+            PromptBody::Chat(messages) => chat_text::render(messages),
+        }
+    }
+
+    /// Reads a cache file's text as a body of the given kind.
+    pub fn body_from_cache_text(kind: PromptKind, text: &str) -> Result<PromptBody, ChatTextError> {
+        match kind {
+            PromptKind::Text => Ok(PromptBody::Text(text.to_owned())),
+            PromptKind::Chat => chat_text::parse(text).map(PromptBody::Chat),
+        }
+    }
+}
