@@ -118,7 +118,11 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Config { path, detail } => {
-                write!(f, "bad prompt-sync config in `{}`: {detail}", path.display())
+                write!(
+                    f,
+                    "bad prompt-sync config in `{}`: {detail}",
+                    path.display()
+                )
             }
             Error::Manifest { detail } => write!(f, "unsupported prompt manifest: {detail}"),
             Error::ChatText { path, source } => write!(

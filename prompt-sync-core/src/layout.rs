@@ -1,1 +1,220 @@
-//! (being written)
+//! Where things live in the cache directory (the original tool's layout).
+//!
+//! ```text
+//! <cache>/<name>.txt                         the prompt text, exactly what is embedded
+//! <cache>/metadata/<name>.json               sync metadata
+//! <cache>/backups/<name>/<UTC>-<sha8>.txt    old texts, never overwritten
+//! <cache>/.prompt-sync.lock                  advisory lock (gitignored)
+//! ```
+//! The cache directory is, in order: `PROMPT_SYNC_DIR`, the config's `cache_dir`, or
+//! `<package>/prompts/langsmith_cache`. Relative values resolve against the package
+//! directory, never the current directory.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::name::PromptName;
+
+/// The default cache directory, relative to the package.
+pub const DEFAULT_CACHE_DIR: &str = "prompts/langsmith_cache";
+/// The environment variable that overrides the cache directory.
+pub const CACHE_DIR_ENV: &str = "PROMPT_SYNC_DIR";
+/// The lock file's name inside the cache directory.
+pub const LOCK_FILE: &str = ".prompt-sync.lock";
+/// The metadata subdirectory.
+pub const METADATA_DIR: &str = "metadata";
+/// The backups subdirectory.
+pub const BACKUPS_DIR: &str = "backups";
+
+/// The paths of one cache directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheLayout {
+    root: PathBuf,
+}
+
+/// What a directory listing of the cache found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Valid prompt names with a text or a metadata file, sorted.
+    pub names: Vec<PromptName>,
+    /// `.txt` / `.json` files whose stem is not a valid prompt name (ignored).
+    pub ignored: Vec<PathBuf>,
+}
+
+impl CacheLayout {
+    /// A layout rooted at `root` (used as given).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        CacheLayout { root: root.into() }
+    }
+
+    /// Resolves the cache directory of a package: `env_dir` (the value of
+    /// `PROMPT_SYNC_DIR`), else `config_dir` (already absolute, from config), else the
+    /// default. Relative values resolve against `package_dir`.
+    pub fn resolve(package_dir: &Path, config_dir: Option<&Path>, env_dir: Option<&OsStr>) -> Self {
+        let chosen = match (env_dir.filter(|v| !v.is_empty()), config_dir) {
+            (Some(env), _) => package_dir.join(env),
+            (None, Some(cfg)) => package_dir.join(cfg),
+            (None, None) => package_dir.join(DEFAULT_CACHE_DIR),
+        };
+        CacheLayout::new(chosen)
+    }
+
+    /// The cache directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<cache>/<name>.txt`.
+    pub fn text_path(&self, name: &PromptName) -> PathBuf {
+        self.root.join(format!("{name}.txt"))
+    }
+
+    /// `<cache>/metadata`.
+    pub fn metadata_dir(&self) -> PathBuf {
+        self.root.join(METADATA_DIR)
+    }
+
+    /// `<cache>/metadata/<name>.json`.
+    pub fn metadata_path(&self, name: &PromptName) -> PathBuf {
+        self.metadata_dir().join(format!("{name}.json"))
+    }
+
+    /// `<cache>/backups/<name>`.
+    pub fn backups_dir(&self, name: &PromptName) -> PathBuf {
+        self.root.join(BACKUPS_DIR).join(name.as_str())
+    }
+
+    /// `<cache>/.prompt-sync.lock`.
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join(LOCK_FILE)
+    }
+
+    /// Where a new text waits while its metadata is written: `<cache>/.<name>.txt.incoming`.
+    pub fn incoming_path(&self, name: &PromptName) -> PathBuf {
+        self.root.join(format!(".{name}.txt.incoming"))
+    }
+
+    /// Lists the prompts the cache holds (a text or a metadata file). A missing cache
+    /// directory is an empty listing; a cache path that is a file is an error.
+    pub fn list(&self) -> Result<Listing> {
+        let mut listing = Listing::default();
+        let mut names = std::collections::BTreeSet::new();
+        for (dir, ext) in [(self.root.clone(), "txt"), (self.metadata_dir(), "json")] {
+            let entries = match fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io("list the cache directory", &dir, e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io("list the cache directory", &dir, e))?;
+                let path = entry.path();
+                if path.extension() != Some(OsStr::new(ext)) || !path.is_file() {
+                    continue;
+                }
+                let stem = path.file_stem().and_then(OsStr::to_str).unwrap_or("");
+                if stem.starts_with('.') {
+                    continue; // our own temp files
+                }
+                match PromptName::new(stem) {
+                    Ok(n) => {
+                        names.insert(n);
+                    }
+                    Err(_) => listing.ignored.push(path),
+                }
+            }
+        }
+        listing.names = names.into_iter().collect();
+        listing.ignored.sort();
+        Ok(listing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> PromptName {
+        PromptName::new(s).unwrap()
+    }
+
+    #[test]
+    fn paths_follow_the_original_layout() {
+        let l = CacheLayout::new("/p/prompts/langsmith_cache");
+        assert_eq!(
+            l.text_path(&n("a_1")),
+            Path::new("/p/prompts/langsmith_cache/a_1.txt")
+        );
+        assert_eq!(
+            l.metadata_path(&n("a_1")),
+            Path::new("/p/prompts/langsmith_cache/metadata/a_1.json")
+        );
+        assert_eq!(
+            l.backups_dir(&n("a_1")),
+            Path::new("/p/prompts/langsmith_cache/backups/a_1")
+        );
+        assert_eq!(
+            l.lock_path(),
+            Path::new("/p/prompts/langsmith_cache/.prompt-sync.lock")
+        );
+    }
+
+    #[test]
+    fn resolution_order_and_relative_paths() {
+        let pkg = Path::new("/work/app");
+        assert_eq!(
+            CacheLayout::resolve(pkg, None, None).root(),
+            Path::new("/work/app/prompts/langsmith_cache")
+        );
+        assert_eq!(
+            CacheLayout::resolve(pkg, Some(Path::new("/abs/cache")), None).root(),
+            Path::new("/abs/cache")
+        );
+        assert_eq!(
+            CacheLayout::resolve(
+                pkg,
+                Some(Path::new("/abs/cache")),
+                Some(OsStr::new("env/c"))
+            )
+            .root(),
+            Path::new("/work/app/env/c")
+        );
+        assert_eq!(
+            CacheLayout::resolve(pkg, None, Some(OsStr::new("/abs/env"))).root(),
+            Path::new("/abs/env")
+        );
+        // An empty variable counts as unset.
+        assert_eq!(
+            CacheLayout::resolve(pkg, None, Some(OsStr::new(""))).root(),
+            Path::new("/work/app/prompts/langsmith_cache")
+        );
+    }
+
+    #[test]
+    fn listing_skips_invalid_names_and_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = CacheLayout::new(dir.path());
+        assert_eq!(l.list().unwrap(), Listing::default());
+        fs::create_dir_all(l.metadata_dir()).unwrap();
+        fs::write(dir.path().join("b.txt"), "x").unwrap();
+        fs::write(dir.path().join("bad name.txt"), "x").unwrap();
+        fs::write(dir.path().join(".b.txt.incoming"), "x").unwrap();
+        fs::write(dir.path().join("notes.md"), "x").unwrap();
+        fs::write(l.metadata_dir().join("a.json"), "{}").unwrap();
+        fs::write(l.metadata_dir().join("b.json"), "{}").unwrap();
+        let listing = l.list().unwrap();
+        assert_eq!(listing.names, vec![n("a"), n("b")]);
+        assert_eq!(listing.ignored, vec![dir.path().join("bad name.txt")]);
+    }
+
+    #[test]
+    fn a_cache_path_that_is_a_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cache");
+        fs::write(&file, "x").unwrap();
+        let err = CacheLayout::new(&file).list().unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("cache"), "{err}");
+    }
+}

@@ -22,7 +22,7 @@ pub mod timestamp;
 pub mod verify;
 
 pub use error::{Error, Result};
-// pub use layout::CacheLayout;
-// pub use metadata::Metadata;
+pub use layout::CacheLayout;
+pub use metadata::Metadata;
 pub use model::{ChatMessage, PromptBody, PromptKind, PromptModel, Role, TemplateFormat};
 pub use name::{HubRef, NameError, PromptName};

@@ -1,1 +1,479 @@
-//! (being written)
+//! Reading and writing cached prompts, with the crash-safe write protocol.
+//!
+//! Text and metadata are two files and no single rename covers both, so a write goes:
+//!
+//! 1. the new text to `<cache>/.<name>.txt.incoming` (flushed);
+//! 2. the new metadata, carrying `pending_write` (the incoming hash and the previous
+//!    metadata), atomically into place;
+//! 3. the incoming text renamed over `<name>.txt`;
+//! 4. the metadata again, without `pending_write`.
+//!
+//! A process killed anywhere in between leaves a state [`Store::repair`] recognises and
+//! finishes (the incoming text is complete) or rolls back (it is not): every prompt ends
+//! either old or new, never mixed. The old text is backed up before it is replaced, and
+//! backups are never overwritten. All writes need the exclusive [`CacheLock`].
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::hash::{sha256_hex, short};
+use crate::layout::CacheLayout;
+use crate::lock::CacheLock;
+use crate::metadata::{Metadata, PendingWrite};
+use crate::name::PromptName;
+use crate::timestamp;
+
+/// The cache of one package.
+#[derive(Clone, Debug)]
+pub struct Store {
+    layout: CacheLayout,
+}
+
+/// What [`Store::write`] changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// The text file was replaced or created.
+    pub text_written: bool,
+    /// The metadata file was replaced or created.
+    pub metadata_written: bool,
+    /// Where the previous text was backed up, if it was replaced.
+    pub backup: Option<PathBuf>,
+}
+
+impl Store {
+    /// The store of a cache directory.
+    pub fn new(layout: CacheLayout) -> Self {
+        Store { layout }
+    }
+
+    /// Its layout.
+    pub fn layout(&self) -> &CacheLayout {
+        &self.layout
+    }
+
+    /// Takes the exclusive lock for writing (see [`CacheLock::exclusive`]).
+    pub fn lock_exclusive(&self, on_wait: impl FnOnce(&Path)) -> Result<CacheLock> {
+        CacheLock::exclusive(
+            &self.layout.lock_path(),
+            crate::lock::DEFAULT_TIMEOUT,
+            on_wait,
+        )
+    }
+
+    /// Takes the shared lock for reading, if a writer ever created the lock file.
+    pub fn lock_shared(&self, on_wait: impl FnOnce(&Path)) -> Result<Option<CacheLock>> {
+        CacheLock::shared(
+            &self.layout.lock_path(),
+            crate::lock::DEFAULT_TIMEOUT,
+            on_wait,
+        )
+    }
+
+    /// The prompt's text, `None` if the file does not exist.
+    pub fn read_text(&self, name: &PromptName) -> Result<Option<String>> {
+        let path = self.layout.text_path(name);
+        fsio::read_optional(&path)?
+            .map(|b| fsio::into_utf8(b, &path))
+            .transpose()
+    }
+
+    /// The prompt's metadata, `None` if the file does not exist.
+    pub fn read_metadata(&self, name: &PromptName) -> Result<Option<Metadata>> {
+        let path = self.layout.metadata_path(name);
+        match fs::metadata(&path) {
+            Ok(m) if m.len() > crate::metadata::MAX_METADATA_BYTES => {
+                return Err(Error::MetadataCorrupt {
+                    path,
+                    detail: format!(
+                        "it is {} bytes, over the {} byte limit",
+                        m.len(),
+                        crate::metadata::MAX_METADATA_BYTES
+                    ),
+                });
+            }
+            _ => {}
+        }
+        fsio::read_optional(&path)?
+            .map(|b| Metadata::from_slice(&b, &path, name))
+            .transpose()
+    }
+
+    /// Writes a prompt's text and metadata with the crash-safe protocol (module doc).
+    /// `metadata.pending_write` is ignored. Unchanged files are not touched; a replaced
+    /// text is backed up first.
+    pub fn write(
+        &self,
+        lock: &CacheLock,
+        name: &PromptName,
+        text: &str,
+        metadata: &Metadata,
+    ) -> Result<WriteReport> {
+        debug_assert!(lock.is_exclusive());
+        let text_path = self.layout.text_path(name);
+        let meta_path = self.layout.metadata_path(name);
+        let mut final_meta = metadata.clone();
+        final_meta.pending_write = None;
+        let final_bytes = final_meta.to_json_bytes();
+
+        let current = fsio::read_optional(&text_path)?;
+        if current.as_deref() == Some(text.as_bytes()) {
+            let metadata_written = fsio::write_if_changed(&meta_path, &final_bytes)?;
+            return Ok(WriteReport {
+                metadata_written,
+                ..WriteReport::default()
+            });
+        }
+        let backup = match &current {
+            Some(old) => Some(self.backup(name, old)?),
+            None => None,
+        };
+        let previous = fsio::read_optional(&meta_path)?
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .map(Box::new);
+
+        fsio::create_dir_all(self.layout.root())?;
+        let incoming = self.layout.incoming_path(name);
+        let _ = fs::remove_file(&incoming);
+        fsio::write_synced(&incoming, text.as_bytes())?;
+        let mut pending = final_meta.clone();
+        pending.pending_write = Some(PendingWrite {
+            incoming_hash: sha256_hex(text.as_bytes()),
+            previous,
+        });
+        fsio::atomic_write(&meta_path, &pending.to_json_bytes())?;
+        fsio::rename_synced(&incoming, &text_path)?;
+        fsio::atomic_write(&meta_path, &final_bytes)?;
+        Ok(WriteReport {
+            text_written: true,
+            metadata_written: true,
+            backup,
+        })
+    }
+
+    /// Writes only the metadata (e.g. `mark-edited`), leaving the text alone.
+    pub fn write_metadata(
+        &self,
+        _lock: &CacheLock,
+        name: &PromptName,
+        metadata: &Metadata,
+    ) -> Result<bool> {
+        let mut m = metadata.clone();
+        m.pending_write = None;
+        fsio::write_if_changed(&self.layout.metadata_path(name), &m.to_json_bytes())
+    }
+
+    /// Copies `text` to `backups/<name>/<UTC>-<sha8>.txt`. An existing backup is never
+    /// overwritten: identical content is reused, anything else gets a new suffix.
+    pub fn backup(&self, name: &PromptName, text: &[u8]) -> Result<PathBuf> {
+        let dir = self.layout.backups_dir(name);
+        fsio::create_dir_all(&dir)?;
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let stem = format!(
+            "{}-{}",
+            timestamp::compact_utc(secs),
+            short(&sha256_hex(text))
+        );
+        for n in 0u32.. {
+            let file = if n == 0 {
+                format!("{stem}.txt")
+            } else {
+                format!("{stem}-{n}.txt")
+            };
+            let path = dir.join(file);
+            match fsio::read_optional(&path)? {
+                Some(existing) if existing == text => return Ok(path),
+                Some(_) => continue,
+                None => {
+                    let tmp = fsio::temp_path_for(&path);
+                    fsio::write_synced(&tmp, text)?;
+                    // hard_link fails if the name exists: a backup is never overwritten.
+                    let linked = fs::hard_link(&tmp, &path);
+                    let _ = fs::remove_file(&tmp);
+                    match linked {
+                        Ok(()) => return Ok(path),
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                        Err(e) => return Err(Error::io("write backup", &path, e)),
+                    }
+                }
+            }
+        }
+        unreachable!("u32 suffixes exhausted")
+    }
+
+    /// The backups of a prompt, oldest first.
+    pub fn list_backups(&self, name: &PromptName) -> Result<Vec<PathBuf>> {
+        let dir = self.layout.backups_dir(name);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list backups", &dir, e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| Error::io("list backups", &dir, e))?
+                .path();
+            let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+            if file.ends_with(".txt") && !file.starts_with('.') {
+                out.push(path);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Marks a prompt as edited locally, so the macro accepts its text and `push` may
+    /// publish it. Returns the text file to edit.
+    pub fn mark_edited(&self, lock: &CacheLock, name: &PromptName) -> Result<PathBuf> {
+        let meta_path = self.layout.metadata_path(name);
+        let mut meta = self.read_metadata(name)?.ok_or_else(|| {
+            Error::io(
+                "read",
+                &meta_path,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no metadata: run `prompt-sync sync` first",
+                ),
+            )
+        })?;
+        if !meta.locally_modified {
+            meta.locally_modified = true;
+            meta.local_edit_timestamp = Some(timestamp::now_utc());
+            self.write_metadata(lock, name, &meta)?;
+        }
+        Ok(self.layout.text_path(name))
+    }
+
+    /// Finishes or rolls back writes a killed process left, and removes stale
+    /// temporary files. Returns one line per action taken.
+    pub fn repair(&self, lock: &CacheLock) -> Result<Vec<String>> {
+        let mut actions = Vec::new();
+        for name in self.layout.list()?.names {
+            let meta_path = self.layout.metadata_path(&name);
+            // Corrupt metadata is reported by verification, not guessed at.
+            let Some(meta) = self.read_metadata(&name).unwrap_or_default() else {
+                continue;
+            };
+            let Some(pending) = meta.pending_write.clone() else {
+                continue;
+            };
+            let text_path = self.layout.text_path(&name);
+            let incoming = self.layout.incoming_path(&name);
+            let text_hash = fsio::read_optional(&text_path)?.map(|b| sha256_hex(&b));
+            let incoming_bytes = fsio::read_optional(&incoming)?;
+            if text_hash.as_deref() == Some(pending.incoming_hash.as_str()) {
+                self.write_metadata(lock, &name, &meta)?;
+                actions.push(format!("{name}: finished an interrupted sync (metadata)"));
+            } else if let Some(bytes) =
+                incoming_bytes.filter(|b| sha256_hex(b) == pending.incoming_hash)
+            {
+                if let Some(old) = fsio::read_optional(&text_path)? {
+                    self.backup(&name, &old)?;
+                }
+                fsio::rename_synced(&incoming, &text_path)?;
+                drop(bytes);
+                self.write_metadata(lock, &name, &meta)?;
+                actions.push(format!(
+                    "{name}: finished an interrupted sync (text and metadata)"
+                ));
+            } else {
+                match pending.previous {
+                    Some(prev) => {
+                        fsio::atomic_write(&meta_path, &pretty(&prev))?;
+                        actions.push(format!("{name}: rolled back an interrupted sync"));
+                    }
+                    None if text_hash.is_none() => {
+                        fs::remove_file(&meta_path)
+                            .map_err(|e| Error::io("remove", &meta_path, e))?;
+                        actions.push(format!(
+                            "{name}: removed metadata of a download that never arrived"
+                        ));
+                    }
+                    None => {
+                        let mut m = meta.clone();
+                        m.pending_write = None;
+                        self.write_metadata(lock, &name, &m)?;
+                        actions.push(format!("{name}: cleared an interrupted-sync marker"));
+                    }
+                }
+            }
+            let _ = fs::remove_file(&incoming);
+        }
+        actions.extend(self.remove_stale_temp_files()?);
+        Ok(actions)
+    }
+
+    fn remove_stale_temp_files(&self) -> Result<Vec<String>> {
+        let mut dirs = vec![self.layout.root().to_owned(), self.layout.metadata_dir()];
+        if let Ok(entries) = fs::read_dir(self.layout.root().join(crate::layout::BACKUPS_DIR)) {
+            dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+        }
+        let mut actions = Vec::new();
+        for dir in dirs {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file = entry.file_name();
+                let file = file.to_string_lossy();
+                if fsio::is_temp_name(&file)
+                    || (file.starts_with('.') && file.ends_with(".txt.incoming"))
+                {
+                    let p = entry.path();
+                    fs::remove_file(&p)
+                        .map_err(|e| Error::io("remove stale temporary file", &p, e))?;
+                    actions.push(format!("removed stale temporary file {}", p.display()));
+                }
+            }
+        }
+        Ok(actions)
+    }
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (tempfile::TempDir, Store, CacheLock) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(CacheLayout::new(dir.path().join("cache")));
+        let lock = store.lock_exclusive(|_| {}).unwrap();
+        (dir, store, lock)
+    }
+
+    fn meta_for(name: &PromptName, text: &str) -> Metadata {
+        let h = sha256_hex(text.as_bytes());
+        let mut m = Metadata::new(name, &h);
+        m.hub_content_hash = Some(h);
+        m
+    }
+
+    fn n(s: &str) -> PromptName {
+        PromptName::new(s).unwrap()
+    }
+
+    #[test]
+    fn write_then_read_and_backup_on_replace() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        let r = store.write(&lock, &p, "v1", &meta_for(&p, "v1")).unwrap();
+        assert!(r.text_written && r.metadata_written && r.backup.is_none());
+        assert_eq!(store.read_text(&p).unwrap().as_deref(), Some("v1"));
+        // Same content: nothing written.
+        let r = store.write(&lock, &p, "v1", &meta_for(&p, "v1")).unwrap();
+        assert_eq!(r, WriteReport::default());
+        let r = store.write(&lock, &p, "v2", &meta_for(&p, "v2")).unwrap();
+        let backup = r.backup.unwrap();
+        assert_eq!(fs::read_to_string(&backup).unwrap(), "v1");
+        assert_eq!(store.list_backups(&p).unwrap(), vec![backup]);
+        let m = store.read_metadata(&p).unwrap().unwrap();
+        assert_eq!(m.local_content_hash, sha256_hex(b"v2"));
+        assert!(m.pending_write.is_none());
+        assert!(store.repair(&lock).unwrap().is_empty());
+    }
+
+    #[test]
+    fn backups_are_never_overwritten() {
+        let (_d, store, _lock) = setup();
+        let p = n("p");
+        let a = store.backup(&p, b"one").unwrap();
+        let again = store.backup(&p, b"one").unwrap();
+        assert_eq!(a, again);
+        // Force a name clash: same stem, different content.
+        fs::write(&a, "someone else's").unwrap();
+        let b = store.backup(&p, b"one").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(fs::read_to_string(&a).unwrap(), "someone else's");
+        assert_eq!(fs::read_to_string(&b).unwrap(), "one");
+    }
+
+    /// Simulates a kill after each step of the protocol and checks that repair lands
+    /// on the old or the new consistent state.
+    #[test]
+    fn repair_after_a_kill_at_every_step() {
+        for step in 1..=3 {
+            let (_d, store, lock) = setup();
+            let p = n("p");
+            store.write(&lock, &p, "old", &meta_for(&p, "old")).unwrap();
+            let layout = store.layout().clone();
+            let old_meta = fs::read(layout.metadata_path(&p)).unwrap();
+            // Step 1: incoming text written.
+            fsio::write_synced(&layout.incoming_path(&p), b"new").unwrap();
+            if step >= 2 {
+                let mut m = meta_for(&p, "new");
+                m.pending_write = Some(PendingWrite {
+                    incoming_hash: sha256_hex(b"new"),
+                    previous: Some(Box::new(serde_json::from_slice(&old_meta).unwrap())),
+                });
+                fsio::atomic_write(&layout.metadata_path(&p), &m.to_json_bytes()).unwrap();
+            }
+            if step >= 3 {
+                fs::rename(layout.incoming_path(&p), layout.text_path(&p)).unwrap();
+            }
+            let actions = store.repair(&lock).unwrap();
+            assert!(!actions.is_empty(), "step {step}");
+            let text = store.read_text(&p).unwrap().unwrap();
+            let m = store.read_metadata(&p).unwrap().unwrap();
+            assert!(m.pending_write.is_none());
+            assert_eq!(
+                m.local_content_hash,
+                sha256_hex(text.as_bytes()),
+                "step {step}"
+            );
+            let expected = if step == 1 { "old" } else { "new" };
+            assert_eq!(text, expected, "step {step}");
+            assert!(!layout.incoming_path(&p).exists());
+        }
+    }
+
+    #[test]
+    fn repair_rolls_back_when_the_incoming_text_is_incomplete() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        store.write(&lock, &p, "old", &meta_for(&p, "old")).unwrap();
+        let layout = store.layout().clone();
+        let old_meta: Value =
+            serde_json::from_slice(&fs::read(layout.metadata_path(&p)).unwrap()).unwrap();
+        fs::write(layout.incoming_path(&p), b"ne").unwrap(); // truncated
+        let mut m = meta_for(&p, "new");
+        m.pending_write = Some(PendingWrite {
+            incoming_hash: sha256_hex(b"new"),
+            previous: Some(Box::new(old_meta.clone())),
+        });
+        fsio::atomic_write(&layout.metadata_path(&p), &m.to_json_bytes()).unwrap();
+        fs::write(layout.root().join(".p.txt.tmp.999.0"), "junk").unwrap();
+        store.repair(&lock).unwrap();
+        assert_eq!(store.read_text(&p).unwrap().as_deref(), Some("old"));
+        let now: Value =
+            serde_json::from_slice(&fs::read(layout.metadata_path(&p)).unwrap()).unwrap();
+        assert_eq!(now, old_meta);
+        assert!(!layout.root().join(".p.txt.tmp.999.0").exists());
+    }
+
+    #[test]
+    fn mark_edited_sets_the_flag_once() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        store.write(&lock, &p, "v", &meta_for(&p, "v")).unwrap();
+        let path = store.mark_edited(&lock, &p).unwrap();
+        assert_eq!(path, store.layout().text_path(&p));
+        let m = store.read_metadata(&p).unwrap().unwrap();
+        assert!(m.locally_modified);
+        assert!(m.local_edit_timestamp.is_some());
+        let missing = store.mark_edited(&lock, &n("nope")).unwrap_err();
+        assert!(missing.to_string().contains("nope.json"), "{missing}");
+    }
+}
