@@ -9,7 +9,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// True when `s` looks like a SHA-256 hex digest (64 lowercase hex digits).
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The first 8 characters of a hash, as shown to people and used in backup names.

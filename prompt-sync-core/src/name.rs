@@ -204,12 +204,18 @@ mod tests {
         );
         assert_eq!(
             PromptName::new(&"a".repeat(300)),
-            Err(NameError::TooLong { len: 300, max: MAX_NAME_LEN })
+            Err(NameError::TooLong {
+                len: 300,
+                max: MAX_NAME_LEN
+            })
         );
         // Cyrillic "а" looks like a Latin "a".
         assert_eq!(
             PromptName::new("rout\u{0435}r"),
-            Err(NameError::BadChar { ch: '\u{0435}', at: 4 })
+            Err(NameError::BadChar {
+                ch: '\u{0435}',
+                at: 4
+            })
         );
         assert_eq!(
             PromptName::new("C:\\x"),

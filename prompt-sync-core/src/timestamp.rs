@@ -51,7 +51,8 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// Checks that `s` is an ISO-8601 date-time as the original tool or we write it.
 pub fn validate(s: &str) -> Result<(), String> {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     let num = |r: std::ops::Range<usize>| -> u32 {
         s.get(r).and_then(|x| x.parse().ok()).unwrap_or(u32::MAX)
     };
@@ -87,7 +88,10 @@ pub fn validate(s: &str) -> Result<(), String> {
         || (rest.len() == 6
             && (rest.starts_with('+') || rest.starts_with('-'))
             && rest.as_bytes()[3] == b':'
-            && rest[1..3].bytes().chain(rest[4..6].bytes()).all(|c| c.is_ascii_digit()));
+            && rest[1..3]
+                .bytes()
+                .chain(rest[4..6].bytes())
+                .all(|c| c.is_ascii_digit()));
     if !offset_ok {
         return Err(format!("`{s}` has an unreadable time zone `{rest}`"));
     }

@@ -154,7 +154,8 @@ impl Failure {
             Problem::BadChatText(e) => format!(
                 "chat prompt `{n}` in `{dir}/{n}.txt` does not follow the sectioned format: {e}"
             ),
-            Problem::Store(e) => relativize(&e.to_string(), base),
+            // Store errors already say how to fix them.
+            Problem::Store(e) => return relativize(&e.to_string(), base),
         };
         format!("{what}\n  fix: {}", self.fix())
     }

@@ -1,0 +1,166 @@
+//! The `prompt!` macro of prompt-sync (use it through the `prompt-sync` crate).
+//!
+//! `prompt!("name")` finds the package's cache (`PROMPT_SYNC_DIR`, the config's
+//! `cache_dir`, or `prompts/langsmith_cache`), reads the text and metadata under the
+//! cache's shared lock, verifies them with `prompt_sync_core::verify`, and expands to a
+//! `prompt_sync::Prompt` constant. It also expands `include_bytes!` of both files, so
+//! editing either rebuilds the crate. It never uses the network and never writes.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{LitStr, Token};
+
+use prompt_sync_core::config::Config;
+use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
+use prompt_sync_core::model::{ChatMessage, PromptBody, PromptKind, Role, TemplateFormat};
+use prompt_sync_core::store::Store;
+use prompt_sync_core::verify::{Verified, verify};
+use prompt_sync_core::{Error, PromptName};
+
+mod expand;
+
+/// Embeds a cached prompt; see the `prompt-sync` crate.
+#[proc_macro]
+pub fn prompt(input: TokenStream) -> TokenStream {
+    let args = match syn::parse::<Args>(input) {
+        Ok(a) => a,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    match load(&args.name) {
+        Ok(found) => expand::expand(&found).into(),
+        Err(msg) => syn::Error::new(args.name.span(), msg)
+            .to_compile_error()
+            .into(),
+    }
+}
+
+/// The macro's arguments: one string literal.
+struct Args {
+    name: LitStr,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let usage =
+            "expected the prompt's name as a string literal, e.g. `prompt!(\"test_generator_v1\")`";
+        if input.is_empty() {
+            return Err(input.error(usage));
+        }
+        let name: LitStr = input
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), usage))?;
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error(
+                "unexpected tokens after the prompt name; `prompt!` takes one string literal",
+            ));
+        }
+        Ok(Args { name })
+    }
+}
+
+/// A verified prompt and the files it was read from.
+pub(crate) struct Found {
+    verified: Verified,
+}
+
+fn load(lit: &LitStr) -> Result<Found, String> {
+    let raw = lit.value();
+    let name = PromptName::new(&raw).map_err(|e| {
+        format!(
+            "invalid prompt name {:?}: {e}",
+            raw.escape_debug().to_string()
+        )
+    })?;
+    let package_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| {
+            "CARGO_MANIFEST_DIR is not set: `prompt!` must be compiled by cargo".to_owned()
+        })?;
+    let layout = resolve_layout(&package_dir)?;
+    let store = Store::new(layout);
+    let show = |e: &Error| relative(&e.to_string(), &package_dir);
+    let _lock = store.lock_shared(|_| {}).map_err(|e| show(&e))?;
+    let verified = verify(&store, &name).map_err(|f| f.message(Some(&package_dir)))?;
+    Ok(Found { verified })
+}
+
+fn resolve_layout(package_dir: &Path) -> Result<CacheLayout, String> {
+    let config = Config::load(package_dir).map_err(|e| relative(&e.to_string(), package_dir))?;
+    let env = std::env::var_os(CACHE_DIR_ENV);
+    Ok(CacheLayout::resolve(
+        package_dir,
+        config.cache_dir.as_deref(),
+        env.as_deref(),
+    ))
+}
+
+fn relative(msg: &str, base: &Path) -> String {
+    match base.to_str() {
+        Some(b) => msg.replace(&format!("{}/", b.trim_end_matches('/')), ""),
+        None => msg.to_owned(),
+    }
+}
+
+fn role_tokens(role: &Role) -> TokenStream2 {
+    match role {
+        Role::System => quote!(::prompt_sync::Role::System),
+        Role::Human => quote!(::prompt_sync::Role::Human),
+        Role::Ai => quote!(::prompt_sync::Role::Ai),
+        Role::Other(r) => quote!(::prompt_sync::Role::Other(#r)),
+    }
+}
+
+fn messages_tokens(body: &PromptBody) -> TokenStream2 {
+    let items: Vec<TokenStream2> = match body {
+        PromptBody::Text(t) => vec![quote!(::prompt_sync::MessageTemplate::Message {
+            role: ::prompt_sync::Role::Human,
+            template: #t,
+        })],
+        PromptBody::Chat(ms) => ms
+            .iter()
+            .map(|m| match m {
+                ChatMessage::Message { role, content } => {
+                    let role = role_tokens(role);
+                    quote!(::prompt_sync::MessageTemplate::Message { role: #role, template: #content })
+                }
+                ChatMessage::Placeholder { variable } => {
+                    quote!(::prompt_sync::MessageTemplate::Placeholder { variable: #variable })
+                }
+            })
+            .collect(),
+    };
+    quote!(&[#(#items),*])
+}
+
+fn kind_tokens(kind: PromptKind) -> TokenStream2 {
+    match kind {
+        PromptKind::Text => quote!(::prompt_sync::PromptKind::Text),
+        PromptKind::Chat => quote!(::prompt_sync::PromptKind::Chat),
+    }
+}
+
+fn format_tokens(f: TemplateFormat) -> TokenStream2 {
+    match f {
+        TemplateFormat::FString => quote!(::prompt_sync::TemplateFormat::FString),
+        TemplateFormat::Mustache => quote!(::prompt_sync::TemplateFormat::Mustache),
+        TemplateFormat::Jinja2 => quote!(::prompt_sync::TemplateFormat::Jinja2),
+    }
+}
+
+fn path_literal(p: &Path) -> Result<LitStr, String> {
+    p.to_str()
+        .map(|s| LitStr::new(s, Span::call_site()))
+        .ok_or_else(|| {
+            format!(
+                "the path `{}` is not valid UTF-8, so rustc cannot track it",
+                p.display()
+            )
+        })
+}
