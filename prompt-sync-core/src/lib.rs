@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod metadata;
 pub mod model;
 pub mod name;
+pub mod pulled;
 pub mod scan;
 pub mod store;
 pub mod timestamp;

@@ -1,0 +1,216 @@
+//! `build.rs` integration of prompt-sync.
+//!
+//! ```text
+//! // build.rs
+//! fn main() {
+//!     prompt_sync_build::sync();
+//! }
+//! ```
+//!
+//! The build script works out which prompts the package needs (the config's
+//! `prompts`, every `prompt!("…")` literal in `src/`, `examples/`, `tests/` and
+//! `benches/`, and what the cache holds), keeps the cache in step with the hub when it
+//! may use the network, and otherwise verifies the committed cache. It emits the
+//! `rerun-if-changed` / `rerun-if-env-changed` lines so cargo reruns it only when
+//! something it depends on changed, and never tracks the API key.
+//!
+//! Offline when any of: `PROMPT_SYNC_OFFLINE` is `1`/`true`, `CARGO_NET_OFFLINE` is
+//! true, `DOCS_RS` is set, no `LANGSMITH_API_KEY`/`LANGCHAIN_API_KEY`, or the package is
+//! built from a registry or by `cargo package`.
+
+mod directives;
+pub mod env;
+pub mod mode;
+mod needed;
+mod offline;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use prompt_sync_core::PromptName;
+use prompt_sync_core::config::Config;
+use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
+use prompt_sync_core::store::Store;
+use prompt_sync_core::verify::Failure;
+
+pub use directives::Directives;
+pub use env::Env;
+pub use mode::OfflineReason;
+
+/// Runs the build step for the package being built and prints cargo directives.
+/// On failure it prints every problem with its fix and exits the build script with
+/// status 1, which fails the build.
+pub fn sync() {
+    Builder::new().run_or_exit();
+}
+
+/// Configures the build step (`Builder::new().prompt("x").run_or_exit()`).
+#[derive(Debug, Default)]
+pub struct Builder {
+    package_dir: Option<PathBuf>,
+    extra: Vec<String>,
+    offline: bool,
+}
+
+/// What the build step did.
+#[derive(Debug)]
+pub struct Report {
+    /// The cache directory used.
+    pub cache_dir: PathBuf,
+    /// Why the build ran offline (`None`: it was online).
+    pub offline: Option<OfflineReason>,
+    /// The prompts verified, sorted.
+    pub prompts: Vec<PromptName>,
+    /// The cargo directives (`cargo:rerun-if-changed=…`, `cargo:warning=…`), in order.
+    pub directives: Directives,
+}
+
+/// Why the build step failed.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The config could not be read, or the cache directory is unusable.
+    Setup(prompt_sync_core::Error),
+    /// Prompts the package needs are missing or damaged.
+    Prompts {
+        /// One entry per prompt.
+        failures: Vec<Failure>,
+        /// The package directory, to show paths relative to it.
+        package_dir: PathBuf,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Setup(e) => write!(f, "prompt-sync: {e}"),
+            BuildError::Prompts {
+                failures,
+                package_dir,
+            } => {
+                writeln!(
+                    f,
+                    "prompt-sync: {} prompt(s) this package needs cannot be used:",
+                    failures.len()
+                )?;
+                for fail in failures {
+                    let msg = fail.message(Some(package_dir));
+                    writeln!(f, "  - {}", msg.replace('\n', "\n    "))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl Builder {
+    /// A builder for the package cargo is building (`CARGO_MANIFEST_DIR`).
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// Works on the package in `dir` instead of `CARGO_MANIFEST_DIR`.
+    pub fn package_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.package_dir = Some(dir.into());
+        self
+    }
+
+    /// Also requires `name` (as if listed in the config's `prompts`).
+    pub fn prompt(mut self, name: impl Into<String>) -> Self {
+        self.extra.push(name.into());
+        self
+    }
+
+    /// Forces an offline build, whatever the environment says.
+    pub fn offline(mut self, offline: bool) -> Self {
+        self.offline = offline;
+        self
+    }
+
+    /// Runs against the process environment and prints the directives; on failure
+    /// prints the error and exits with status 1.
+    pub fn run_or_exit(self) {
+        let env = Env::from_process();
+        match self.run_with(&env) {
+            Ok(report) => print!("{}", report.directives),
+            Err((err, directives)) => {
+                // Keep the rerun lines so fixing the cache reruns the script.
+                print!("{directives}");
+                eprintln!("{err}");
+                std::process::exit(1);
+            }
+        }
+    }
+
+    /// Runs against `env` without printing. On failure, the directives gathered so
+    /// far come with the error.
+    pub fn run_with(self, env: &Env) -> Result<Report, (BuildError, Directives)> {
+        let mut directives = Directives::default();
+        match self.run_inner(env, &mut directives) {
+            Ok((cache_dir, offline, prompts)) => Ok(Report {
+                cache_dir,
+                offline,
+                prompts,
+                directives,
+            }),
+            Err(e) => Err((e, directives)),
+        }
+    }
+
+    fn run_inner(
+        self,
+        env: &Env,
+        out: &mut Directives,
+    ) -> Result<(PathBuf, Option<OfflineReason>, Vec<PromptName>), BuildError> {
+        let package_dir = match self.package_dir {
+            Some(d) => d,
+            None => env.var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).ok_or_else(|| {
+                BuildError::Setup(prompt_sync_core::Error::Config {
+                    path: PathBuf::from("build.rs"),
+                    detail: "CARGO_MANIFEST_DIR is not set: call prompt_sync_build::sync() from a build script run by cargo".to_owned(),
+                })
+            })?,
+        };
+        let config = Config::load(&package_dir).map_err(BuildError::Setup)?;
+        for file in &config.manifest_files {
+            out.rerun_if_changed(file);
+        }
+        for w in &config.warnings {
+            out.warning(w);
+        }
+        let layout = CacheLayout::resolve(
+            &package_dir,
+            config.cache_dir.as_deref(),
+            env.var_os(CACHE_DIR_ENV).as_deref(),
+        );
+        let store = Store::new(layout);
+        let needed =
+            needed::needed_prompts(&package_dir, &config, &self.extra, store.layout(), out)
+                .map_err(BuildError::Setup)?;
+
+        let offline = if self.offline {
+            Some(OfflineReason::Requested)
+        } else {
+            mode::offline_reason(env, &package_dir)
+        };
+        match &offline {
+            Some(OfflineReason::NoApiKey) => out.warning(
+                "no LANGSMITH_API_KEY set: using the committed prompt cache (set the key to sync with the hub, or PROMPT_SYNC_OFFLINE=1 to silence this)",
+            ),
+            Some(_) => {}
+            None => {
+                // The seam for the online sync (hub client + sync engine): until it
+                // lands, an online build falls back to the cache like any hub failure.
+                out.warning(
+                    "online sync is not available in this version of prompt-sync: using the committed prompt cache",
+                );
+            }
+        }
+        offline::verify_cache(&store, &needed, &package_dir, out)?;
+        out.track_env(env);
+        let mut names: Vec<PromptName> = needed.all().cloned().collect();
+        names.sort();
+        Ok((store.layout().root().to_owned(), offline, names))
+    }
+}

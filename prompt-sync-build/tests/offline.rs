@@ -1,0 +1,284 @@
+//! The offline half of the build step, against temporary packages.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use prompt_sync_build::{BuildError, Builder, Env, OfflineReason};
+use prompt_sync_core::PromptName;
+use prompt_sync_core::hash::sha256_hex;
+use prompt_sync_core::layout::CacheLayout;
+use prompt_sync_core::metadata::Metadata;
+use prompt_sync_core::store::Store;
+use prompt_sync_core::verify::Problem;
+
+fn env(pairs: &[(&str, &str)]) -> Env {
+    Env::from_map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+/// A package with `prompts = [...]` in config, a `src/main.rs` using `uses`, and a
+/// cache holding `cached`.
+fn package(config_prompts: &[&str], uses: &[&str], cached: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let list: Vec<String> = config_prompts.iter().map(|p| format!("{p:?}")).collect();
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[package.metadata.prompt-sync]\nprompts = [{}]\n",
+            list.join(", ")
+        ),
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("src")).unwrap();
+    let calls: String = uses
+        .iter()
+        .map(|u| format!("    let _ = prompt_sync::prompt!({u:?});\n"))
+        .collect();
+    fs::write(
+        dir.path().join("src/main.rs"),
+        format!("fn main() {{\n{calls}}}\n"),
+    )
+    .unwrap();
+    let store = store(dir.path());
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    for (name, text) in cached {
+        let n = PromptName::new(name).unwrap();
+        let mut m = Metadata::new(&n, &sha256_hex(text.as_bytes()));
+        m.hub_content_hash = Some(sha256_hex(text.as_bytes()));
+        store.write(&lock, &n, text, &m).unwrap();
+    }
+    dir
+}
+
+fn store(pkg: &Path) -> Store {
+    Store::new(CacheLayout::new(pkg.join("prompts/langsmith_cache")))
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.display().to_string(), fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn intact_cache_builds_offline_and_emits_rerun_lines() {
+    let pkg = package(&["a"], &["b"], &[("a", "A {x}"), ("b", "B"), ("c", "C")]);
+    let report = Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&env(&[]))
+        .map_err(|(e, _)| e.to_string())
+        .unwrap();
+    assert_eq!(report.offline, Some(OfflineReason::NoApiKey));
+    let names: Vec<&str> = report.prompts.iter().map(|p| p.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    let lines = report.directives.lines();
+    let has = |l: String| assert!(lines.contains(&l), "missing {l} in {lines:#?}");
+    has(format!(
+        "cargo:rerun-if-changed={}",
+        pkg.path().join("Cargo.toml").display()
+    ));
+    has(format!(
+        "cargo:rerun-if-changed={}",
+        pkg.path().join("prompts/langsmith_cache").display()
+    ));
+    has(format!(
+        "cargo:rerun-if-changed={}",
+        pkg.path().join("src").display()
+    ));
+    has("cargo:rerun-if-env-changed=PROMPT_SYNC_OFFLINE".into());
+    has("cargo:rerun-if-env-changed=PROMPT_SYNC_DIR".into());
+    let warnings: Vec<_> = lines
+        .iter()
+        .filter(|l| l.starts_with("cargo:warning="))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("no LANGSMITH_API_KEY"));
+    // Nothing tracks a path that does not exist, or a secret.
+    for l in lines {
+        if let Some(p) = l.strip_prefix("cargo:rerun-if-changed=") {
+            assert!(Path::new(p).exists(), "{p}");
+        }
+        assert!(
+            !(l.starts_with("cargo:rerun-if-env-changed") && l.contains("API_KEY")),
+            "{l}"
+        );
+    }
+}
+
+#[test]
+fn explicit_offline_is_silent_and_the_key_is_never_tracked() {
+    let pkg = package(&["a"], &[], &[("a", "A")]);
+    let e = env(&[
+        ("PROMPT_SYNC_OFFLINE", "1"),
+        ("LANGSMITH_API_KEY", "lsv2_pt_do_not_leak"),
+    ]);
+    let report = Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&e)
+        .map_err(|(e, _)| e.to_string())
+        .unwrap();
+    assert_eq!(report.offline, Some(OfflineReason::Requested));
+    let text = report.directives.to_string();
+    assert!(!text.contains("cargo:warning"), "{text}");
+    assert!(!text.contains("lsv2_pt_do_not_leak"));
+    assert!(!text.contains("rerun-if-env-changed=LANGSMITH_API_KEY"));
+    assert!(!text.contains("rerun-if-env-changed=LANGCHAIN_API_KEY"));
+}
+
+#[test]
+fn online_falls_back_to_the_cache_with_a_warning() {
+    let pkg = package(&["a"], &[], &[("a", "A")]);
+    let e = env(&[("LANGSMITH_API_KEY", "lsv2_pt_do_not_leak")]);
+    let report = Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&e)
+        .map_err(|(e, _)| e.to_string())
+        .unwrap();
+    assert_eq!(report.offline, None);
+    let text = report.directives.to_string();
+    assert!(
+        text.contains("cargo:warning=online sync is not available"),
+        "{text}"
+    );
+    assert!(!text.contains("lsv2_pt_do_not_leak"));
+}
+
+#[test]
+fn missing_and_damaged_prompts_fail_the_build_listing_each_fix() {
+    let pkg = package(
+        &["listed_missing", "edited"],
+        &["used_missing"],
+        &[("edited", "v1"), ("extra", "x")],
+    );
+    let s = store(pkg.path());
+    fs::write(
+        s.layout().text_path(&PromptName::new("edited").unwrap()),
+        "v1 changed by hand",
+    )
+    .unwrap();
+    // A cache-only prompt with a problem is a warning, not an error.
+    fs::write(
+        s.layout().text_path(&PromptName::new("extra").unwrap()),
+        "changed",
+    )
+    .unwrap();
+    let before = snapshot(pkg.path());
+    let (err, directives) = Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&env(&[]))
+        .unwrap_err();
+    let BuildError::Prompts { failures, .. } = &err else {
+        panic!("{err}")
+    };
+    let names: Vec<&str> = failures.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["edited", "listed_missing", "used_missing"]);
+    assert!(matches!(failures[0].problem, Problem::UnmarkedEdit { .. }));
+    let msg = err.to_string();
+    assert!(msg.contains("3 prompt(s)"), "{msg}");
+    assert!(msg.contains("prompt-sync mark-edited edited"), "{msg}");
+    assert!(msg.contains("prompt-sync sync used_missing"), "{msg}");
+    assert!(msg.contains("`prompts/langsmith_cache`"), "{msg}");
+    assert!(
+        directives
+            .to_string()
+            .contains("cargo:warning=prompt `extra` was edited"),
+        "{directives}"
+    );
+    // Rerun lines are still emitted, so fixing the cache reruns the script.
+    assert!(directives.to_string().contains("rerun-if-changed"));
+    assert_eq!(
+        snapshot(pkg.path()),
+        before,
+        "a failed offline build changed files"
+    );
+}
+
+#[test]
+fn marked_edits_warn_about_pushing() {
+    let pkg = package(&["a"], &[], &[("a", "A")]);
+    let s = store(pkg.path());
+    let lock = s.lock_exclusive(|_| {}).unwrap();
+    let a = PromptName::new("a").unwrap();
+    s.mark_edited(&lock, &a).unwrap();
+    drop(lock);
+    fs::write(s.layout().text_path(&a), "A, improved").unwrap();
+    let report = Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&env(&[("PROMPT_SYNC_OFFLINE", "true")]))
+        .map_err(|(e, _)| e.to_string())
+        .unwrap();
+    assert!(report.directives.to_string().contains("prompt-sync push a"));
+}
+
+#[test]
+fn an_interrupted_sync_is_repaired() {
+    let pkg = package(&["a"], &[], &[("a", "old")]);
+    let s = store(pkg.path());
+    let a = PromptName::new("a").unwrap();
+    // Killed after the metadata named the new text, before the text was renamed.
+    fs::write(s.layout().incoming_path(&a), "new").unwrap();
+    let mut m = s.read_metadata(&a).unwrap().unwrap();
+    let previous = serde_json_value(&fs::read(s.layout().metadata_path(&a)).unwrap());
+    m.local_content_hash = sha256_hex(b"new");
+    m.hub_content_hash = Some(sha256_hex(b"new"));
+    m.pending_write = Some(prompt_sync_core::metadata::PendingWrite {
+        incoming_hash: sha256_hex(b"new"),
+        previous: Some(Box::new(previous)),
+    });
+    fs::write(s.layout().metadata_path(&a), m.to_json_bytes()).unwrap();
+    let report = Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&env(&[("PROMPT_SYNC_OFFLINE", "1")]))
+        .map_err(|(e, _)| e.to_string())
+        .unwrap();
+    assert!(
+        report.directives.to_string().contains("repaired"),
+        "{}",
+        report.directives
+    );
+    assert_eq!(s.read_text(&a).unwrap().as_deref(), Some("new"));
+    assert!(!s.layout().incoming_path(&a).exists());
+}
+
+fn serde_json_value(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap()
+}
+
+#[test]
+fn bad_config_is_a_setup_error_naming_the_key() {
+    let pkg = package(&[], &[], &[]);
+    fs::write(
+        pkg.path().join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[package.metadata.prompt-sync]\nprompts = [\"../x\"]\n",
+    )
+    .unwrap();
+    let (err, _) = Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&env(&[]))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            BuildError::Setup(prompt_sync_core::Error::InvalidName { .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("../x"));
+}

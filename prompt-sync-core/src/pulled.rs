@@ -1,0 +1,90 @@
+//! What a pull from the hub writes: the cache text rendered from the hub's manifest
+//! and the metadata recording where it came from. One function, so the sync engine,
+//! the CLI and the example cache generator produce identical files.
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::hash::sha256_hex;
+use crate::manifest::from_manifest;
+use crate::metadata::Metadata;
+use crate::name::{HubRef, PromptName};
+
+/// A prompt version as the hub serves it.
+#[derive(Clone, Debug)]
+pub struct HubVersion<'a> {
+    /// The prompt.
+    pub name: &'a PromptName,
+    /// The owner it was pulled from (`-` for the key's own workspace).
+    pub owner: &'a str,
+    /// The ref asked for.
+    pub hub_ref: &'a HubRef,
+    /// The commit the hub answered with.
+    pub commit_hash: &'a str,
+    /// The commit's manifest.
+    pub manifest: &'a Value,
+}
+
+/// The cache text and metadata for `version`. Fields of `previous` this version does
+/// not set (unknown fields) are kept. `now` is the sync time to record.
+pub fn pulled_entry(version: &HubVersion<'_>, previous: Option<&Metadata>, now: &str) -> Result<(String, Metadata)> {
+    let model = from_manifest(version.manifest)?;
+    let text = model.to_cache_text().map_err(|e| crate::Error::Manifest {
+        detail: format!("the prompt cannot be written as text: {e}"),
+    })?;
+    let hash = sha256_hex(text.as_bytes());
+    let mut meta = Metadata::new(version.name, &hash);
+    if let Some(prev) = previous {
+        meta.extra = prev.extra.clone();
+    }
+    meta.last_fetched_from_hub = Some(now.to_owned());
+    meta.hub_content_hash = Some(hash);
+    meta.last_sync_timestamp = Some(now.to_owned());
+    meta.sync_direction = Some("pull".to_owned());
+    meta.hub_commit_hash = Some(version.commit_hash.to_owned());
+    meta.hub_ref = Some(version.hub_ref.as_str().to_owned());
+    meta.owner = Some(version.owner.to_owned());
+    meta.kind = Some(model.kind().as_str().to_owned());
+    meta.template_format = Some(model.template_format.as_str().to_owned());
+    meta.input_variables = Some(model.input_variables.clone());
+    meta.manifest = Some(version.manifest.clone());
+    Ok((text, meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_text_prompt_pull() {
+        let name = PromptName::new("greet").unwrap();
+        let r = HubRef::latest();
+        let manifest = json!({
+            "lc": 1, "type": "constructor",
+            "id": ["langchain", "prompts", "prompt", "PromptTemplate"],
+            "kwargs": {"input_variables": ["name"], "template": "Hi {name}\n", "template_format": "f-string"}
+        });
+        let mut prev = Metadata::new(&name, &sha256_hex(b"old"));
+        prev.extra.insert("team".into(), json!("qa"));
+        let v = HubVersion { name: &name, owner: "-", hub_ref: &r, commit_hash: "c0ffee", manifest: &manifest };
+        let (text, meta) = pulled_entry(&v, Some(&prev), "2026-11-25T10:00:00Z").unwrap();
+        assert_eq!(text, "Hi {name}\n");
+        assert_eq!(meta.local_content_hash, sha256_hex(b"Hi {name}\n"));
+        assert_eq!(meta.hub_content_hash.as_deref(), Some(meta.local_content_hash.as_str()));
+        assert_eq!(meta.kind.as_deref(), Some("text"));
+        assert_eq!(meta.input_variables, Some(vec!["name".to_owned()]));
+        assert_eq!(meta.hub_commit_hash.as_deref(), Some("c0ffee"));
+        assert_eq!(meta.extra["team"], "qa");
+        assert!(meta.validate(&name).is_ok());
+    }
+
+    #[test]
+    fn unsupported_manifests_are_errors() {
+        let name = PromptName::new("x").unwrap();
+        let r = HubRef::latest();
+        let manifest = json!({"hi": "hello"});
+        let v = HubVersion { name: &name, owner: "-", hub_ref: &r, commit_hash: "c", manifest: &manifest };
+        assert!(matches!(pulled_entry(&v, None, "2026-11-25T10:00:00Z"), Err(crate::Error::Manifest { .. })));
+    }
+}
