@@ -1,0 +1,5 @@
+//! Support code for prompt-sync's workspace-level tests: the example app's cache
+//! generator and helpers for building throwaway crates with cargo.
+
+pub mod example_cache;
+pub mod workspace;
