@@ -2,4 +2,5 @@
 //! generator and helpers for building throwaway crates with cargo.
 
 pub mod example_cache;
+pub mod throwaway;
 pub mod workspace;

@@ -1,0 +1,140 @@
+//! A crate outside the workspace that depends on prompt-sync by path, with its own
+//! cache (in a custom `cache_dir`) and `build.rs`, builds and embeds its prompts;
+//! changing a cached prompt rebuilds it; an unmarked edit fails the build with the fix.
+
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+
+use prompt_sync_tests::throwaway::{Crate, pull_into, text_manifest};
+
+const MAIN: &str = r#"
+const WELCOME: prompt_sync::Prompt = prompt_sync::prompt!("welcome");
+static FAREWELL: prompt_sync::Prompt = prompt_sync::prompt!("farewell");
+
+fn main() {
+    println!("{}|{}|{}", WELCOME.content(), WELCOME.sha256(), WELCOME.hub_commit().unwrap_or("-"));
+    println!("{}|{}", FAREWELL.content(), FAREWELL.locally_modified());
+}
+"#;
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn external_crate_builds_embeds_and_rebuilds_on_change() {
+    let app = Crate::new(
+        "prompt_sync_e2e_app",
+        "prompts = [\"welcome\"]\ncache_dir = \"llm/cache\"",
+        MAIN,
+    )
+    .unwrap();
+    let cache = app.path().join("llm/cache");
+    pull_into(
+        &cache,
+        "welcome",
+        "c0mmit1",
+        &text_manifest("Welcome, {user}!", &["user"]),
+    )
+    .unwrap();
+    pull_into(&cache, "farewell", "c0mmit2", &text_manifest("Bye", &[])).unwrap();
+
+    // No API key: builds from the cache with one warning naming the cause.
+    let out = app.build(&[]).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no LANGSMITH_API_KEY set"),
+        "{}",
+        stderr(&out)
+    );
+    let run = app.run(&[]).unwrap();
+    let text = stdout(&run);
+    let first: Vec<&str> = text.lines().next().unwrap().split('|').collect();
+    assert_eq!(first[0], "Welcome, {user}!");
+    assert_eq!(
+        first[1],
+        prompt_sync_core::hash::sha256_hex(b"Welcome, {user}!")
+    );
+    assert_eq!(first[2], "c0mmit1");
+    assert_eq!(text.lines().nth(1).unwrap(), "Bye|false");
+
+    // A new version lands in the cache (as a sync would write it): the crate rebuilds.
+    pull_into(
+        &cache,
+        "welcome",
+        "c0mmit3",
+        &text_manifest("Hello again, {user}.", &["user"]),
+    )
+    .unwrap();
+    let out = app.build(&[("PROMPT_SYNC_OFFLINE", "1")]).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("warning"),
+        "explicit offline is silent: {}",
+        stderr(&out)
+    );
+    let line = stdout(&app.run(&[]).unwrap());
+    assert!(line.starts_with("Hello again, {user}.|"), "{line}");
+    assert!(line.contains("|c0mmit3"), "{line}");
+
+    // An edit that was not marked fails the build, naming the fix; nothing is changed.
+    let farewell = cache.join("farewell.txt");
+    fs::write(&farewell, "Bye for now").unwrap();
+    let meta_before = fs::read(cache.join("metadata/farewell.json")).unwrap();
+    let out = app.build(&[("PROMPT_SYNC_OFFLINE", "1")]).unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("prompt-sync mark-edited farewell"), "{err}");
+    assert!(err.contains("llm/cache/farewell.txt"), "{err}");
+    assert_eq!(fs::read_to_string(&farewell).unwrap(), "Bye for now");
+    assert_eq!(
+        fs::read(cache.join("metadata/farewell.json")).unwrap(),
+        meta_before
+    );
+
+    // Marking it (what `prompt-sync mark-edited farewell` does) makes it build, edited.
+    let store = prompt_sync_core::store::Store::new(prompt_sync_core::CacheLayout::new(&cache));
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store
+        .mark_edited(
+            &lock,
+            &prompt_sync_core::PromptName::new("farewell").unwrap(),
+        )
+        .unwrap();
+    drop(lock);
+    let out = app.build(&[("PROMPT_SYNC_OFFLINE", "1")]).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("prompt-sync push farewell"),
+        "{}",
+        stderr(&out)
+    );
+    let run = stdout(&app.run(&[]).unwrap());
+    assert_eq!(run.lines().nth(1).unwrap(), "Bye for now|true");
+}
+
+#[test]
+fn a_prompt_used_in_code_but_not_cached_fails_the_build_with_the_fix() {
+    let app = Crate::new(
+        "prompt_sync_e2e_missing",
+        "prompts = []",
+        "fn main() {\n    println!(\"{}\", prompt_sync::prompt!(\"not_there\").content());\n}\n",
+    )
+    .unwrap();
+    let out = app.build(&[("PROMPT_SYNC_OFFLINE", "1")]).unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("prompt `not_there` is not in the cache"),
+        "{err}"
+    );
+    assert!(err.contains("prompts/langsmith_cache"), "{err}");
+    assert!(err.contains("prompt-sync sync not_there"), "{err}");
+    // The offline build wrote nothing into the package.
+    assert!(!app.path().join("prompts").exists());
+}
