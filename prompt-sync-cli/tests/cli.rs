@@ -1,0 +1,642 @@
+#![allow(clippy::unwrap_used)]
+//! Runs the built `prompt-sync` and `cargo-prompt-sync` binaries against temporary
+//! packages whose caches are written with the core store API.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use prompt_sync_core::hash::sha256_hex;
+use prompt_sync_core::layout::CACHE_DIR_ENV;
+use prompt_sync_core::metadata::Metadata;
+use prompt_sync_core::store::Store;
+use prompt_sync_core::{CacheLayout, PromptName};
+
+const BIN: &str = env!("CARGO_BIN_EXE_prompt-sync");
+const CARGO_BIN: &str = env!("CARGO_BIN_EXE_cargo-prompt-sync");
+
+/// A temporary package with a prompt-sync config and a cache.
+struct Pkg {
+    dir: tempfile::TempDir,
+    store: Store,
+}
+
+impl Pkg {
+    /// A package whose config lists `prompts`.
+    fn new(prompts: &[&str]) -> Pkg {
+        let dir = tempfile::tempdir().unwrap();
+        let list = prompts
+            .iter()
+            .map(|p| format!("{p:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        fs::write(
+            dir.path().join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+                 [package.metadata.prompt-sync]\nprompts = [{list}]\n"
+            ),
+        )
+        .unwrap();
+        let store = Store::new(CacheLayout::new(dir.path().join("prompts/langsmith_cache")));
+        Pkg { dir, store }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn manifest(&self) -> PathBuf {
+        self.path().join("Cargo.toml")
+    }
+
+    /// Caches `text` as `name`, as a sync from the hub would.
+    fn cache(&self, name: &str, text: &str) {
+        let name = PromptName::new(name).unwrap();
+        let hash = sha256_hex(text.as_bytes());
+        let mut meta = Metadata::new(&name, &hash);
+        meta.hub_content_hash = Some(hash);
+        meta.hub_commit_hash = Some("0123456789abcdef0123".to_owned());
+        meta.last_sync_timestamp = Some("2025-10-27T10:30:00Z".to_owned());
+        meta.sync_direction = Some("pull".to_owned());
+        let lock = self.store.lock_exclusive(|_| {}).unwrap();
+        self.store.write(&lock, &name, text, &meta).unwrap();
+    }
+
+    /// Overwrites the cached text by hand, as a user editing the file would.
+    fn edit(&self, name: &str, text: &str) {
+        let name = PromptName::new(name).unwrap();
+        fs::write(self.store.layout().text_path(&name), text).unwrap();
+    }
+
+    fn metadata(&self, name: &str) -> Metadata {
+        self.store
+            .read_metadata(&PromptName::new(name).unwrap())
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Runs `prompt-sync --manifest-path <pkg>/Cargo.toml ARGS` from an unrelated directory.
+    fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec![
+            "--manifest-path".to_owned(),
+            self.manifest().display().to_string(),
+        ];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        run_in(BIN, std::env::temp_dir().as_path(), &all)
+    }
+
+    /// Runs `prompt-sync ARGS` from inside the package.
+    fn run_here(&self, args: &[&str]) -> Run {
+        run_in(BIN, self.path(), args)
+    }
+}
+
+/// What a run printed and returned.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(bin: &str, cwd: &Path, args: &[impl AsRef<std::ffi::OsStr>]) -> Run {
+    let out = Command::new(bin)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove(CACHE_DIR_ENV)
+        .output()
+        .unwrap();
+    to_run(out)
+}
+
+fn to_run(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// The status row of `name`, split into its columns (two or more spaces apart).
+fn row<'a>(stdout: &'a str, name: &str) -> Vec<&'a str> {
+    let line = stdout
+        .lines()
+        .find(|l| l.split("  ").next() == Some(name))
+        .unwrap_or_else(|| panic!("no row for {name} in:\n{stdout}"));
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// Every file and directory under `dir`, with file contents.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.insert(path.clone(), None);
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), Some(fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn status_offline_shows_one_row_per_prompt_and_a_summary() {
+    let pkg = Pkg::new(&["alpha", "beta", "gamma"]);
+    pkg.cache("alpha", "Hello {name}\n");
+    pkg.cache("beta", "v1");
+    pkg.edit("beta", "v1 edited by hand");
+    pkg.cache("zeta", "only in the cache");
+    fs::create_dir_all(pkg.path().join("src")).unwrap();
+    fs::write(
+        pkg.path().join("src/main.rs"),
+        "const D: &str = prompt!(\"delta\");\nconst X: &str = prompt!(\"../bad\");\nfn main() {}\n",
+    )
+    .unwrap();
+
+    let r = pkg.run(&["status", "--offline"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "cache: prompts/langsmith_cache", "{}", r.stdout);
+    assert_eq!(
+        row(&r.stdout, "NAME"),
+        ["NAME", "STATE", "LOCAL", "LAST SYNC", "DIRECTION", "COMMIT"]
+    );
+    assert_eq!(
+        row(&r.stdout, "alpha"),
+        [
+            "alpha",
+            "ok",
+            "no",
+            "2025-10-27T10:30:00Z",
+            "pull",
+            "01234567"
+        ]
+    );
+    assert_eq!(
+        row(&r.stdout, "beta"),
+        [
+            "beta",
+            "unmarked edit",
+            "no",
+            "2025-10-27T10:30:00Z",
+            "pull",
+            "01234567"
+        ]
+    );
+    // Used by `prompt!` but neither configured nor cached.
+    assert_eq!(
+        row(&r.stdout, "delta"),
+        ["delta", "missing", "-", "-", "-", "-"]
+    );
+    assert_eq!(
+        row(&r.stdout, "gamma"),
+        ["gamma", "missing", "-", "-", "-", "-"]
+    );
+    assert_eq!(row(&r.stdout, "zeta")[1], "ok");
+    // Sorted by name; the invalid literal is not a row.
+    let names: Vec<&str> = lines[2..7]
+        .iter()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha", "beta", "delta", "gamma", "zeta"]);
+    assert!(!r.stdout.contains("bad"), "{}", r.stdout);
+    assert_eq!(
+        *lines.last().unwrap(),
+        "5 prompts, 0 locally modified, 3 need attention"
+    );
+    assert!(r.stderr.contains("check --offline"), "{}", r.stderr);
+    // Status only reads: the unmarked edit is still unrecorded.
+    assert_eq!(pkg.metadata("beta").local_content_hash, sha256_hex(b"v1"));
+}
+
+#[test]
+fn status_of_a_clean_cache_needs_no_attention() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "a");
+    let r = pkg.run_here(&["status", "--offline"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout.lines().last().unwrap(),
+        "1 prompt, 0 locally modified"
+    );
+    assert_eq!(r.stderr, "");
+    // --quiet keeps the table and summary only.
+    let q = pkg.run_here(&["-q", "status", "--offline"]);
+    assert_eq!(q.stdout.lines().count(), 3, "{}", q.stdout);
+    assert!(q.stdout.starts_with("NAME"), "{}", q.stdout);
+}
+
+#[test]
+fn status_without_offline_needs_the_hub_client() {
+    let pkg = Pkg::new(&["alpha"]);
+    let r = pkg.run(&["status"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    assert!(r.stderr.contains("hub client"), "{}", r.stderr);
+    assert!(r.stderr.contains("--offline"), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn mark_edited_sets_the_flag_and_status_shows_a_marked_edit() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "v1");
+    let r = pkg.run_here(&["mark-edited", "alpha"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stdout.trim_end(),
+        "Marked alpha as locally modified. Edit: prompts/langsmith_cache/alpha.txt"
+    );
+    assert!(r.stderr.contains("prompt-sync push alpha"), "{}", r.stderr);
+    let meta = pkg.metadata("alpha");
+    assert!(meta.locally_modified);
+    assert!(meta.local_edit_timestamp.is_some());
+
+    pkg.edit("alpha", "v2, edited after marking");
+    let s = pkg.run(&["status", "--offline"]);
+    assert_eq!(s.code, 0, "{s:?}");
+    assert_eq!(
+        row(&s.stdout, "alpha")[..3],
+        ["alpha", "marked edit", "yes"]
+    );
+    assert_eq!(
+        s.stdout.lines().last().unwrap(),
+        "1 prompt, 1 locally modified"
+    );
+
+    // Marking again changes nothing and says so.
+    let before = fs::read(
+        pkg.store
+            .layout()
+            .metadata_path(&PromptName::new("alpha").unwrap()),
+    )
+    .unwrap();
+    let again = pkg.run(&["mark-edited", "alpha"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stdout.contains("already marked"), "{}", again.stdout);
+    let after = fs::read(
+        pkg.store
+            .layout()
+            .metadata_path(&PromptName::new("alpha").unwrap()),
+    )
+    .unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn mark_edited_refuses_invalid_names_and_changes_nothing() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "v1");
+    let long = "a".repeat(101);
+    for (bad, why) in [
+        ("../x", "character `.` at byte 0 is not allowed"),
+        ("a/b", "character `/` at byte 1 is not allowed"),
+        ("", "it is empty"),
+        (long.as_str(), "the limit is 100"),
+        ("-x", "starts with `-`"),
+    ] {
+        let before = snapshot(pkg.path());
+        // `--` so that `-x` reaches the name check instead of clap's flag parsing.
+        let r = pkg.run(&["mark-edited", "--", bad]);
+        assert_eq!(r.code, 2, "{bad:?}: {r:?}");
+        assert!(
+            r.stderr.starts_with("error: invalid prompt name"),
+            "{bad:?}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(why), "{bad:?}: {}", r.stderr);
+        assert_eq!(r.stdout, "");
+        assert_eq!(snapshot(pkg.path()), before, "{bad:?} changed files");
+    }
+}
+
+#[test]
+fn mark_edited_without_metadata_names_the_file_and_the_fix() {
+    let pkg = Pkg::new(&["alpha"]);
+    let before = snapshot(pkg.path());
+    let r = pkg.run(&["mark-edited", "alpha"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("prompts/langsmith_cache/metadata/alpha.json"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("prompt-sync sync alpha"), "{}", r.stderr);
+    // Not even the cache directory or the lock file was created.
+    assert_eq!(snapshot(pkg.path()), before);
+}
+
+#[test]
+fn mark_edited_waits_for_the_lock_and_says_so_once() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "v1");
+    let held = pkg.store.lock_exclusive(|_| {}).unwrap();
+    let child = Command::new(BIN)
+        .args(["--manifest-path"])
+        .arg(pkg.manifest())
+        .args(["mark-edited", "alpha"])
+        .env_remove(CACHE_DIR_ENV)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(
+        !pkg.metadata("alpha").locally_modified,
+        "wrote without the lock"
+    );
+    drop(held);
+    let r = to_run(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.stderr
+            .matches("waiting for the cache lock held by another prompt-sync process")
+            .count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(pkg.metadata("alpha").locally_modified);
+}
+
+#[test]
+fn check_offline_passes_a_clean_cache() {
+    let pkg = Pkg::new(&["alpha", "beta"]);
+    pkg.cache("alpha", "a");
+    pkg.cache("beta", "b");
+    let r = pkg.run(&["check", "--offline"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("2 prompts checked"), "{}", r.stdout);
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn check_offline_fails_on_an_unmarked_edit() {
+    let pkg = Pkg::new(&["alpha", "beta"]);
+    pkg.cache("alpha", "a");
+    pkg.cache("beta", "b");
+    pkg.edit("beta", "b edited");
+    let r = pkg.run(&["check", "--offline"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("prompt-sync mark-edited beta"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`prompts/langsmith_cache/beta.txt`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("alpha"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 of 2 prompts need attention"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_offline_fails_on_a_missing_prompt() {
+    let pkg = Pkg::new(&["alpha", "gamma"]);
+    pkg.cache("alpha", "a");
+    let r = pkg.run(&["check", "--offline"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("prompt `gamma` is not in the cache"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("prompt-sync sync gamma"), "{}", r.stderr);
+}
+
+#[test]
+fn check_offline_covers_prompt_macro_calls_and_local_edits() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "a");
+    fs::create_dir_all(pkg.path().join("src")).unwrap();
+    fs::write(
+        pkg.path().join("src/lib.rs"),
+        "// prompt!(\"commented_out\")\npub const P: &str =\n    prompt!(\"used\");\n",
+    )
+    .unwrap();
+    let r = pkg.run(&["check", "--offline"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("prompt `used` is not in the cache"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`prompt!` at src/lib.rs:3"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("commented_out"), "{}", r.stderr);
+
+    pkg.cache("used", "u");
+    assert_eq!(pkg.run(&["check", "--offline"]).code, 0);
+
+    // A marked edit is intact but unpushed: check still fails.
+    assert_eq!(pkg.run(&["mark-edited", "used"]).code, 0);
+    let r = pkg.run(&["check", "--offline"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("has unpushed local edits: run `prompt-sync push used`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_without_offline_needs_the_hub_client() {
+    let pkg = Pkg::new(&[]);
+    let r = pkg.run(&["check"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("hub client"), "{}", r.stderr);
+    assert!(r.stderr.contains("check --offline"), "{}", r.stderr);
+}
+
+#[test]
+fn cargo_subcommand_works_like_the_plain_command() {
+    let pkg = Pkg::new(&["alpha", "gamma"]);
+    pkg.cache("alpha", "a");
+    let plain = run_in(BIN, pkg.path(), &["status", "--offline"]);
+    // As `cargo prompt-sync status --offline` runs it.
+    let cargo = run_in(
+        CARGO_BIN,
+        pkg.path(),
+        &["prompt-sync", "status", "--offline"],
+    );
+    assert_eq!(plain.code, 0, "{plain:?}");
+    assert_eq!(cargo.code, plain.code, "{cargo:?}");
+    assert_eq!(cargo.stdout, plain.stdout);
+    assert_eq!(cargo.stderr, plain.stderr);
+    // Run directly, without the extra argument, it works too.
+    let direct = run_in(CARGO_BIN, pkg.path(), &["status", "--offline"]);
+    assert_eq!(direct.stdout, plain.stdout);
+    // Its usage names it as cargo does.
+    let help = run_in(CARGO_BIN, pkg.path(), &["prompt-sync", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout.contains("Usage: cargo prompt-sync"),
+        "{}",
+        help.stdout
+    );
+}
+
+#[test]
+fn restore_list_shows_backups_oldest_first() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "v1");
+    let r = pkg.run(&["restore", "alpha", "--list"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stdout.trim_end(), "no backups of alpha");
+
+    pkg.cache("alpha", "v2"); // backs up v1
+    pkg.cache("alpha", "v3"); // backs up v2
+    let backups = pkg
+        .store
+        .list_backups(&PromptName::new("alpha").unwrap())
+        .unwrap();
+    assert_eq!(backups.len(), 2);
+    let files: Vec<String> = backups
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let r = pkg.run(&["restore", "alpha", "--list"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "2 backups of alpha in prompts/langsmith_cache/backups/alpha, oldest first:"
+    );
+    assert_eq!(lines[1..], files);
+    let q = pkg.run(&["-q", "restore", "alpha", "--list"]);
+    assert_eq!(q.stdout.lines().collect::<Vec<_>>(), files);
+
+    let bad = pkg.run(&["restore", "../x", "--list"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("invalid prompt name"), "{}", bad.stderr);
+}
+
+#[test]
+fn commands_that_need_the_hub_client_say_so() {
+    let pkg = Pkg::new(&["alpha"]);
+    for (args, cmd) in [
+        (&["sync"][..], "sync"),
+        (&["sync", "alpha", "--auto-push", "--dry-run"][..], "sync"),
+        (
+            &["push", "alpha", "--tag", "prod", "--tag", "v2"][..],
+            "push",
+        ),
+        (&["diff", "alpha"][..], "diff"),
+        (&["restore", "alpha"][..], "restore"),
+        (&["restore", "alpha", "--backup", "x"][..], "restore"),
+        (&["new", "fresh", "--chat"][..], "new"),
+    ] {
+        let before = snapshot(pkg.path());
+        let r = pkg.run(args);
+        assert_eq!(r.code, 2, "{args:?}: {r:?}");
+        assert!(
+            r.stderr.starts_with(&format!(
+                "error: `prompt-sync {cmd}` is not available yet in this version (it needs the hub client)"
+            )),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert_eq!(snapshot(pkg.path()), before);
+    }
+    // Their planned arguments are in the help.
+    let help = pkg.run(&["push", "--help"]);
+    assert_eq!(help.code, 0);
+    for flag in [
+        "--tag <TAG>",
+        "--description <TEXT>",
+        "--dry-run",
+        "--force",
+    ] {
+        assert!(help.stdout.contains(flag), "{flag}: {}", help.stdout);
+    }
+    // Bad arguments are clap usage errors.
+    assert_eq!(pkg.run(&["push"]).code, 2);
+    assert_eq!(
+        pkg.run(&["restore", "alpha", "--list", "--backup", "x"])
+            .code,
+        2
+    );
+}
+
+#[test]
+fn the_package_is_found_from_a_subdirectory_and_manifest_path_is_checked() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "a");
+    fs::create_dir_all(pkg.path().join("src/deep")).unwrap();
+    let r = run_in(BIN, &pkg.path().join("src/deep"), &["status", "--offline"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(row(&r.stdout, "alpha").contains(&"ok"), "{}", r.stdout);
+
+    let dir_given = run_in(
+        BIN,
+        pkg.path(),
+        &[
+            "--manifest-path",
+            pkg.path().to_str().unwrap(),
+            "status",
+            "--offline",
+        ],
+    );
+    assert_eq!(dir_given.code, 2, "{dir_given:?}");
+    assert!(
+        dir_given.stderr.contains("Cargo.toml"),
+        "{}",
+        dir_given.stderr
+    );
+
+    let missing = run_in(
+        BIN,
+        pkg.path(),
+        &["--manifest-path", "nope/Cargo.toml", "status", "--offline"],
+    );
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(
+        missing.stderr.starts_with("error: cannot read"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn the_cache_dir_follows_the_environment_override() {
+    let pkg = Pkg::new(&["alpha"]);
+    let other = Store::new(CacheLayout::new(pkg.path().join("elsewhere")));
+    let name = PromptName::new("alpha").unwrap();
+    let mut meta = Metadata::new(&name, &sha256_hex(b"x"));
+    meta.hub_content_hash = Some(sha256_hex(b"x"));
+    let lock = other.lock_exclusive(|_| {}).unwrap();
+    other.write(&lock, &name, "x", &meta).unwrap();
+    drop(lock);
+    let out = Command::new(BIN)
+        .args(["status", "--offline"])
+        .current_dir(pkg.path())
+        .env(CACHE_DIR_ENV, "elsewhere")
+        .output()
+        .unwrap();
+    let r = to_run(out);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.starts_with("cache: elsewhere\n"), "{}", r.stdout);
+    assert_eq!(row(&r.stdout, "alpha")[1], "ok");
+}
