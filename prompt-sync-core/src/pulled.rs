@@ -27,7 +27,11 @@ pub struct HubVersion<'a> {
 
 /// The cache text and metadata for `version`. Fields of `previous` this version does
 /// not set (unknown fields) are kept. `now` is the sync time to record.
-pub fn pulled_entry(version: &HubVersion<'_>, previous: Option<&Metadata>, now: &str) -> Result<(String, Metadata)> {
+pub fn pulled_entry(
+    version: &HubVersion<'_>,
+    previous: Option<&Metadata>,
+    now: &str,
+) -> Result<(String, Metadata)> {
     let model = from_manifest(version.manifest)?;
     let text = model.to_cache_text().map_err(|e| crate::Error::Manifest {
         detail: format!("the prompt cannot be written as text: {e}"),
@@ -67,11 +71,20 @@ mod tests {
         });
         let mut prev = Metadata::new(&name, &sha256_hex(b"old"));
         prev.extra.insert("team".into(), json!("qa"));
-        let v = HubVersion { name: &name, owner: "-", hub_ref: &r, commit_hash: "c0ffee", manifest: &manifest };
+        let v = HubVersion {
+            name: &name,
+            owner: "-",
+            hub_ref: &r,
+            commit_hash: "c0ffee",
+            manifest: &manifest,
+        };
         let (text, meta) = pulled_entry(&v, Some(&prev), "2026-11-25T10:00:00Z").unwrap();
         assert_eq!(text, "Hi {name}\n");
         assert_eq!(meta.local_content_hash, sha256_hex(b"Hi {name}\n"));
-        assert_eq!(meta.hub_content_hash.as_deref(), Some(meta.local_content_hash.as_str()));
+        assert_eq!(
+            meta.hub_content_hash.as_deref(),
+            Some(meta.local_content_hash.as_str())
+        );
         assert_eq!(meta.kind.as_deref(), Some("text"));
         assert_eq!(meta.input_variables, Some(vec!["name".to_owned()]));
         assert_eq!(meta.hub_commit_hash.as_deref(), Some("c0ffee"));
@@ -84,7 +97,16 @@ mod tests {
         let name = PromptName::new("x").unwrap();
         let r = HubRef::latest();
         let manifest = json!({"hi": "hello"});
-        let v = HubVersion { name: &name, owner: "-", hub_ref: &r, commit_hash: "c", manifest: &manifest };
-        assert!(matches!(pulled_entry(&v, None, "2026-11-25T10:00:00Z"), Err(crate::Error::Manifest { .. })));
+        let v = HubVersion {
+            name: &name,
+            owner: "-",
+            hub_ref: &r,
+            commit_hash: "c",
+            manifest: &manifest,
+        };
+        assert!(matches!(
+            pulled_entry(&v, None, "2026-11-25T10:00:00Z"),
+            Err(crate::Error::Manifest { .. })
+        ));
     }
 }
