@@ -6,10 +6,7 @@ use prompt_sync_core::manifest::{from_manifest, to_manifest};
 use prompt_sync_core::model::{ChatMessage, PromptBody, PromptModel, Role, TemplateFormat};
 use serde_json::{Value, json};
 
-const FIXTURES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/langsmith"
-);
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/langsmith");
 
 /// The fixture files that hold manifests, with how many each holds.
 const FILES: [(&str, usize); 6] = [

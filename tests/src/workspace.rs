@@ -16,7 +16,7 @@ pub fn shared_target_dir() -> PathBuf {
     root().join("target").join("e2e")
 }
 
-/// The shared LangSmith fixtures (`../shared/fixtures/langsmith` beside the checkout).
+/// The LangSmith fixtures (`fixtures/langsmith`, a copy of the shared recorded data).
 pub fn fixtures_dir() -> PathBuf {
-    root().join("../shared/fixtures/langsmith")
+    root().join("fixtures/langsmith")
 }
