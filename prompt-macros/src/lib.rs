@@ -7,6 +7,7 @@
 //! editing either rebuilds the crate. It never uses the network and never writes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -91,14 +92,26 @@ fn load(lit: &LitStr) -> Result<Found, String> {
     Ok(Found { verified })
 }
 
+/// The cache layout of a package, resolved once per compilation: the proc-macro
+/// library stays loaded while rustc expands every `prompt!` of a crate, so the config
+/// (one or more `Cargo.toml` parses) is read once, not once per call.
 fn resolve_layout(package_dir: &Path) -> Result<CacheLayout, String> {
-    let config = Config::load(package_dir).map_err(|e| relative(&e.to_string(), package_dir))?;
-    let env = std::env::var_os(CACHE_DIR_ENV);
-    Ok(CacheLayout::resolve(
-        package_dir,
-        config.cache_dir.as_deref(),
-        env.as_deref(),
-    ))
+    type Resolved = Vec<(PathBuf, Result<CacheLayout, String>)>;
+    static RESOLVED: Mutex<Resolved> = Mutex::new(Vec::new());
+    let mut resolved = RESOLVED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, r)) = resolved.iter().find(|(dir, _)| dir == package_dir) {
+        return r.clone();
+    }
+    let r = Config::load(package_dir)
+        .map_err(|e| relative(&e.to_string(), package_dir))
+        .map(|config| {
+            let env = std::env::var_os(CACHE_DIR_ENV);
+            CacheLayout::resolve(package_dir, config.cache_dir.as_deref(), env.as_deref())
+        });
+    resolved.push((package_dir.to_owned(), r.clone()));
+    r
 }
 
 fn relative(msg: &str, base: &Path) -> String {
