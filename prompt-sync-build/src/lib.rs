@@ -20,6 +20,7 @@
 
 mod directives;
 pub mod env;
+pub mod hub;
 pub mod mode;
 mod needed;
 mod offline;
