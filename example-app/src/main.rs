@@ -66,8 +66,8 @@ fn list() {
             p.name(),
             kind(p),
             p.template_format().as_str(),
-            &p.sha256()[..8],
-            p.hub_commit().map_or("-", |c| &c[..c.len().min(12)]),
+            p.sha256().get(..8).unwrap_or(p.sha256()),
+            p.hub_commit().map_or("-", |c| c.get(..12).unwrap_or(c)),
             p.variables().join(", ")
         );
     }

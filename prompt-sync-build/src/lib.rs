@@ -208,7 +208,8 @@ impl Builder {
                 );
             }
         }
-        offline::verify_cache(&store, &needed, &package_dir, out)?;
+        let may_write = offline != Some(OfflineReason::Packaged);
+        offline::verify_cache(&store, &needed, &package_dir, may_write, out)?;
         out.track_env(env);
         let mut names: Vec<PromptName> = needed.all().cloned().collect();
         names.sort();

@@ -10,7 +10,7 @@ use crate::env::{Env, OFFLINE_VAR};
 pub enum OfflineReason {
     /// `PROMPT_SYNC_OFFLINE` is `1` or `true`.
     Requested,
-    /// `CARGO_NET_OFFLINE` is true (`cargo --offline` or config).
+    /// `CARGO_NET_OFFLINE` is true in the environment.
     CargoOffline,
     /// Building documentation on docs.rs.
     DocsRs,

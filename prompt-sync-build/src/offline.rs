@@ -3,26 +3,24 @@
 use std::path::Path;
 
 use prompt_sync_core::store::Store;
-use prompt_sync_core::verify::{Failure, Problem, verify};
+use prompt_sync_core::verify::{Failure, verify};
 
 use crate::BuildError;
 use crate::directives::Directives;
 use crate::needed::Needed;
 
 /// Checks every needed prompt. Required prompts that fail are a build error listing
-/// each one; cache-only prompts that fail are warnings. A sync interrupted by a killed
-/// process is repaired first (under the exclusive lock), then checked again.
+/// each one; cache-only prompts that fail are warnings. What a killed process left (an
+/// interrupted write, temporary files) is repaired first, under the exclusive lock,
+/// unless the package may not be written (built from a registry or by `cargo package`).
 pub(crate) fn verify_cache(
     store: &Store,
     needed: &Needed,
     package_dir: &Path,
+    may_write: bool,
     out: &mut Directives,
 ) -> Result<(), BuildError> {
-    let mut failures = check(store, needed, out)?;
-    if failures
-        .iter()
-        .any(|f| matches!(f.problem, Problem::Interrupted))
-    {
+    if may_write && store.needs_repair().map_err(BuildError::Setup)? {
         let lock = store
             .lock_exclusive(|p| {
                 eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display())
@@ -31,9 +29,8 @@ pub(crate) fn verify_cache(
         for action in store.repair(&lock).map_err(BuildError::Setup)? {
             out.warning(&format!("prompt-sync repaired the cache: {action}"));
         }
-        drop(lock);
-        failures = check(store, needed, out)?;
     }
+    let failures = check(store, needed, out)?;
     let (required, optional): (Vec<Failure>, Vec<Failure>) = failures
         .into_iter()
         .partition(|f| needed.required.contains(&f.name));

@@ -158,6 +158,19 @@ fn online_falls_back_to_the_cache_with_a_warning() {
         "{text}"
     );
     assert!(!text.contains("lsv2_pt_do_not_leak"));
+    // The key was read (to decide online) but is never tracked.
+    assert!(
+        text.contains("rerun-if-env-changed=PROMPT_SYNC_OFFLINE"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("rerun-if-env-changed=LANGSMITH_API_KEY"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("rerun-if-env-changed=LANGCHAIN_API_KEY"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -198,7 +211,7 @@ fn missing_and_damaged_prompts_fail_the_build_listing_each_fix() {
     assert!(
         directives
             .to_string()
-            .contains("cargo:warning=prompt `extra` was edited"),
+            .contains("cargo:warning=prompt `extra` changed since its last sync"),
         "{directives}"
     );
     // Rerun lines are still emitted, so fixing the cache reruns the script.
@@ -241,6 +254,7 @@ fn an_interrupted_sync_is_repaired() {
     m.pending_write = Some(prompt_sync_core::metadata::PendingWrite {
         incoming_hash: sha256_hex(b"new"),
         previous: Some(Box::new(previous)),
+        ..Default::default()
     });
     fs::write(s.layout().metadata_path(&a), m.to_json_bytes()).unwrap();
     let report = Builder::new()
@@ -269,10 +283,12 @@ fn bad_config_is_a_setup_error_naming_the_key() {
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[package.metadata.prompt-sync]\nprompts = [\"../x\"]\n",
     )
     .unwrap();
+    let before = snapshot(pkg.path());
     let (err, _) = Builder::new()
         .package_dir(pkg.path())
         .run_with(&env(&[]))
         .unwrap_err();
+    assert_eq!(snapshot(pkg.path()), before);
     assert!(
         matches!(
             err,

@@ -1,6 +1,6 @@
 //! The command line, as clap sees it.
 //!
-//! Commands that need the hub client (`sync`, `push`, `diff`, `restore` without `--list`,
+//! Commands that need the hub client (`sync`, `push`, `diff`,
 //! `new`) already take their planned arguments, so `--help` shows the whole surface, but
 //! running them says they are not available yet.
 
@@ -60,6 +60,8 @@ pub(crate) enum Command {
     /// Bring back an earlier text of a prompt from its backups
     Restore(RestoreArgs),
 
+    /// Finish or roll back writes that a killed process left in the cache
+    Repair,
     /// Create a new prompt locally, to push later (needs the hub client)
     New(NewArgs),
 
@@ -125,7 +127,7 @@ pub(crate) struct RestoreArgs {
     /// The prompt
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// The backup to restore, as shown by `--list` [default: the newest]
+    /// The backup to restore, as shown by `--list` [default: the hub's text as of the last sync]
     #[arg(long, value_name = "ID", conflicts_with = "list")]
     pub backup: Option<String>,
     /// List the prompt's backups, oldest first (works offline)
@@ -162,6 +164,7 @@ impl Command {
             Command::MarkEdited { .. } => "mark-edited",
             Command::Restore(_) => "restore",
             Command::New(_) => "new",
+            Command::Repair => "repair",
             Command::Check { .. } => "check",
         }
     }

@@ -124,13 +124,17 @@ fn execute(cli: &Cli, ui: &Ui) -> Result<u8, CliError> {
             restore::list(manifest, &args.name, ui)?;
             Ok(0)
         }
-        Command::Restore(args) => Err(CliError::not_available("restore").hint(format!(
-            "`prompt-sync restore {} --list` lists the backups; copy one over the prompt's .txt file and run `prompt-sync mark-edited {}` to keep it",
-            args.name, args.name
-        ))),
+        Command::Restore(args) => {
+            restore::run(manifest, &args.name, args.backup.as_deref(), ui)?;
+            Ok(0)
+        }
+        Command::Repair => {
+            restore::repair(manifest, ui)?;
+            Ok(0)
+        }
         other @ (Command::Sync(_) | Command::Push(_) | Command::Diff { .. } | Command::New(_)) => {
             Err(CliError::not_available(other.name()).hint(
-                "`prompt-sync status --offline`, `check --offline` and `mark-edited` work without it",
+                "`prompt-sync status --offline`, `check --offline`, `mark-edited`, `restore` and `repair` work without it",
             ))
         }
     }

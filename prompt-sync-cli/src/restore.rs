@@ -1,4 +1,6 @@
-//! `prompt-sync restore NAME --list`: the backups of a prompt, oldest first.
+//! `prompt-sync restore NAME [--backup ID] [--list]`: list a prompt's backups, or put
+//! back the hub's text as of the last sync (offline, from the manifest the metadata
+//! keeps) or a chosen backup. What is replaced is backed up first.
 
 use std::path::Path;
 
@@ -27,6 +29,69 @@ pub(crate) fn list(manifest_path: Option<&Path>, name: &str, ui: &Ui) -> Result<
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         ui.out(file);
+    }
+    Ok(())
+}
+
+/// Runs `restore NAME [--backup ID]`.
+pub(crate) fn run(
+    manifest_path: Option<&Path>,
+    name: &str,
+    backup: Option<&str>,
+    ui: &Ui,
+) -> Result<(), CliError> {
+    let name = parse_name(name)?;
+    let pkg = Package::open(manifest_path, ui)?;
+    if !pkg.store.layout().metadata_path(&name).is_file() {
+        return Err(CliError::failure(format!(
+            "prompt `{name}` has no metadata: `{}` does not exist",
+            show_path(&pkg.store.layout().metadata_path(&name), &pkg.dir)
+        ))
+        .hint(format!("run `prompt-sync sync {name}` to fetch it")));
+    }
+    let lock = pkg.store.lock_exclusive(|p| ui.waiting_for_lock(p))?;
+    let restored = match backup {
+        Some(id) => pkg.store.restore_backup(&lock, &name, id)?,
+        None => pkg.store.restore_synced(&lock, &name)?,
+    };
+    drop(lock);
+    let what = match backup {
+        Some(id) => format!("backup {id}"),
+        None => "the hub's text as of the last sync".to_owned(),
+    };
+    ui.info(format!(
+        "Restored {name} to {what}: {}",
+        show_path(&restored.text_path, &pkg.dir)
+    ));
+    if let Some(b) = &restored.backup {
+        ui.info(format!(
+            "The replaced text is in {}",
+            show_path(b, &pkg.dir)
+        ));
+    }
+    if restored.locally_modified {
+        ui.note(format!(
+            "note: it differs from the hub's text, so it is marked as locally modified; `prompt-sync push {name}` publishes it"
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `repair`: finishes or rolls back writes a killed process left.
+pub(crate) fn repair(manifest_path: Option<&Path>, ui: &Ui) -> Result<(), CliError> {
+    let pkg = Package::open(manifest_path, ui)?;
+    if !pkg.store.layout().root().is_dir() {
+        ui.info("nothing to repair: there is no cache yet");
+        return Ok(());
+    }
+    let lock = pkg.store.lock_exclusive(|p| ui.waiting_for_lock(p))?;
+    let actions = pkg.store.repair(&lock)?;
+    drop(lock);
+    if actions.is_empty() {
+        ui.info("nothing to repair");
+    }
+    for a in actions {
+        ui.out(a);
     }
     Ok(())
 }

@@ -534,6 +534,74 @@ fn restore_list_shows_backups_oldest_first() {
 }
 
 #[test]
+fn restore_puts_back_the_synced_text_offline_and_a_backup_as_a_marked_edit() {
+    let pkg = Pkg::new(&["alpha"]);
+    // A pulled prompt keeps its manifest, so the synced text can be rebuilt offline.
+    let name = PromptName::new("alpha").unwrap();
+    let manifest = serde_json::json!({
+        "lc": 1, "type": "constructor",
+        "id": ["langchain", "prompts", "prompt", "PromptTemplate"],
+        "kwargs": {"input_variables": [], "template": "Hub text", "template_format": "f-string"}
+    });
+    let r = prompt_sync_core::HubRef::latest();
+    let v = prompt_sync_core::pulled::HubVersion {
+        name: &name,
+        owner: "-",
+        hub_ref: &r,
+        commit_hash: "c1",
+        manifest: &manifest,
+    };
+    let (text, meta) =
+        prompt_sync_core::pulled::pulled_entry(&v, None, "2026-11-25T00:00:00Z").unwrap();
+    {
+        let lock = pkg.store.lock_exclusive(|_| {}).unwrap();
+        pkg.store.write(&lock, &name, &text, &meta).unwrap();
+    }
+    pkg.edit("alpha", "my unmarked edit");
+    let r = pkg.run(&["restore", "alpha"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("Restored alpha"), "{}", r.stdout);
+    assert_eq!(
+        fs::read_to_string(pkg.store.layout().text_path(&name)).unwrap(),
+        "Hub text"
+    );
+    assert!(!pkg.metadata("alpha").locally_modified);
+    let list = pkg.run(&["restore", "alpha", "--list"]);
+    let backup = list.stdout.lines().last().unwrap().to_owned();
+    let r = pkg.run(&["restore", "alpha", "--backup", &backup]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        fs::read_to_string(pkg.store.layout().text_path(&name)).unwrap(),
+        "my unmarked edit"
+    );
+    assert!(pkg.metadata("alpha").locally_modified);
+    // A backup that does not exist changes nothing.
+    let before = snapshot(pkg.path());
+    let r = pkg.run(&["restore", "alpha", "--backup", "nope.txt"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("--list"), "{}", r.stderr);
+    assert_eq!(snapshot(pkg.path()), before);
+}
+
+#[test]
+fn repair_finishes_what_a_killed_sync_left() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "v1");
+    let stale = pkg.store.layout().root().join(".alpha.txt.tmp.4242.0");
+    fs::write(&stale, "half").unwrap();
+    let r = pkg.run(&["repair"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("removed stale temporary file"),
+        "{}",
+        r.stdout
+    );
+    assert!(!stale.exists());
+    let r = pkg.run(&["repair"]);
+    assert!(r.stdout.contains("nothing to repair"), "{r:?}");
+}
+
+#[test]
 fn commands_that_need_the_hub_client_say_so() {
     let pkg = Pkg::new(&["alpha"]);
     for (args, cmd) in [
@@ -544,8 +612,6 @@ fn commands_that_need_the_hub_client_say_so() {
             "push",
         ),
         (&["diff", "alpha"][..], "diff"),
-        (&["restore", "alpha"][..], "restore"),
-        (&["restore", "alpha", "--backup", "x"][..], "restore"),
         (&["new", "fresh", "--chat"][..], "new"),
     ] {
         let before = snapshot(pkg.path());

@@ -62,6 +62,18 @@ pub enum Error {
         /// The parse error.
         source: crate::chat_text::ChatTextError,
     },
+    /// A prompt cannot be restored.
+    Restore {
+        /// The prompt.
+        name: String,
+        /// Why, and what to do instead.
+        detail: String,
+    },
+    /// A write was attempted without the cache's exclusive lock.
+    LockNotHeld {
+        /// The lock file that should have been held.
+        path: PathBuf,
+    },
     /// Waiting for the cache lock took too long.
     LockTimeout {
         /// The lock file.
@@ -128,6 +140,14 @@ impl fmt::Display for Error {
             Error::ChatText { path, source } => write!(
                 f,
                 "chat prompt file `{}` does not follow the sectioned format: {source}",
+                path.display()
+            ),
+            Error::Restore { name, detail } => {
+                write!(f, "cannot restore prompt `{name}`: {detail}")
+            }
+            Error::LockNotHeld { path } => write!(
+                f,
+                "internal error: a cache write without the exclusive lock `{}`",
                 path.display()
             ),
             Error::LockTimeout { path, waited_secs } => write!(

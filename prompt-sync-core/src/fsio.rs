@@ -40,7 +40,7 @@ pub fn rename_synced(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// Flushes the directory holding `path` (best effort: not every platform allows it).
-fn sync_dir(path: &Path) {
+pub fn sync_dir(path: &Path) {
     if let Some(d) = path.parent().and_then(|dir| File::open(dir).ok()) {
         let _ = d.sync_all();
     }

@@ -836,6 +836,35 @@ fn fresh_prompt(model: &PromptModel, style: &Style) -> Value {
 // ---------------------------------------------------------------------------
 // Template variables (for the `input_variables` of templates we write)
 
+/// The input variables of a whole prompt, as LangChain lists them: the variables of
+/// every template plus every placeholder's variable, sorted. When they are the same set
+/// as `previous` (the manifest's list), `previous` is returned unchanged, so an edit
+/// that does not change the variables keeps the manifest's order.
+pub fn prompt_input_variables(model: &PromptModel, previous: &[String]) -> Vec<String> {
+    let mut vars: Vec<String> = match &model.body {
+        PromptBody::Text(t) => template_vars(t, model.template_format, previous),
+        PromptBody::Chat(messages) => messages
+            .iter()
+            .flat_map(|m| match m {
+                ChatMessage::Message { content, .. } => {
+                    template_vars(content, model.template_format, previous)
+                }
+                ChatMessage::Placeholder { variable } => vec![variable.clone()],
+            })
+            .collect(),
+    };
+    vars.sort();
+    vars.dedup();
+    let mut prev_sorted = previous.to_vec();
+    prev_sorted.sort();
+    prev_sorted.dedup();
+    if prev_sorted == vars {
+        previous.to_vec()
+    } else {
+        vars
+    }
+}
+
 /// The variables of one template, sorted, as LangChain's `get_template_variables`
 /// would list them. Jinja2 is not parsed: its variables are those of `known` that
 /// appear as a name inside a `{{ }}` or `{% %}` block.
@@ -1424,6 +1453,32 @@ mod tests {
             d.starts_with("base manifest: top level: missing `id`"),
             "{d}"
         );
+    }
+
+    #[test]
+    fn prompt_input_variables_follow_langchain() {
+        let model = PromptModel {
+            body: PromptBody::Chat(vec![
+                msg(Role::System, "You are {name}. {{literal}}"),
+                placeholder("history"),
+                msg(Role::Human, "{question} {name}"),
+            ]),
+            template_format: TemplateFormat::FString,
+            input_variables: vec![],
+        };
+        assert_eq!(
+            prompt_input_variables(&model, &[]),
+            ["history", "name", "question"]
+        );
+        // Same set: the manifest's own order is kept.
+        let js_order: Vec<String> = ["name", "history", "question"].map(String::from).to_vec();
+        assert_eq!(prompt_input_variables(&model, &js_order), js_order);
+        let mustache = PromptModel {
+            body: PromptBody::Text("Hi {{user.name}} {{#items}}{{.}}{{/items}}".into()),
+            template_format: TemplateFormat::Mustache,
+            input_variables: vec![],
+        };
+        assert_eq!(prompt_input_variables(&mustache, &[]), ["items", "user"]);
     }
 
     #[test]

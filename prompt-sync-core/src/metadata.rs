@@ -25,13 +25,19 @@ pub const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
 /// A write in progress: set before the text is renamed into place, cleared after.
 /// A reader that finds it, with a text that does not match, knows a sync was
 /// interrupted (not that the file was tampered with).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PendingWrite {
     /// SHA-256 of the text being written.
     pub incoming_hash: String,
     /// The metadata as it was before this write, to restore if the text never arrived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<Box<Value>>,
+    /// The previous metadata file's bytes (lossy UTF-8) when it was not valid JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_raw: Option<String>,
+    /// True when there was no metadata file before this write.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub previous_absent: bool,
 }
 
 /// The sync metadata of one prompt.
@@ -163,6 +169,13 @@ impl Metadata {
         {
             return Err(format!(
                 "`template_format` is {f:?}; expected \"f-string\", \"mustache\" or \"jinja2\""
+            ));
+        }
+        if let Some(c) = &self.hub_commit_hash
+            && crate::name::HubRef::new(c).is_err()
+        {
+            return Err(format!(
+                "`hub_commit_hash` is {c:?}, not a commit hash (ASCII letters and digits)"
             ));
         }
         if let Some(p) = &self.pending_write {

@@ -112,7 +112,8 @@ impl Store {
         text: &str,
         metadata: &Metadata,
     ) -> Result<WriteReport> {
-        debug_assert!(lock.is_exclusive());
+        self.check_lock(lock)?;
+        self.repair_prompt(lock, name)?;
         let text_path = self.layout.text_path(name);
         let meta_path = self.layout.metadata_path(name);
         let mut final_meta = metadata.clone();
@@ -131,19 +132,29 @@ impl Store {
             Some(old) => Some(self.backup(name, old)?),
             None => None,
         };
-        let previous = fsio::read_optional(&meta_path)?
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .map(Box::new);
+        let mut pending_write = PendingWrite {
+            incoming_hash: sha256_hex(text.as_bytes()),
+            previous: None,
+            previous_raw: None,
+            previous_absent: false,
+        };
+        match fsio::read_optional(&meta_path)? {
+            None => pending_write.previous_absent = true,
+            Some(b) => match serde_json::from_slice::<Value>(&b) {
+                Ok(v) => pending_write.previous = Some(Box::new(v)),
+                Err(_) => {
+                    pending_write.previous_raw = Some(String::from_utf8_lossy(&b).into_owned())
+                }
+            },
+        }
 
         fsio::create_dir_all(self.layout.root())?;
         let incoming = self.layout.incoming_path(name);
         let _ = fs::remove_file(&incoming);
         fsio::write_synced(&incoming, text.as_bytes())?;
+        fsio::sync_dir(&incoming);
         let mut pending = final_meta.clone();
-        pending.pending_write = Some(PendingWrite {
-            incoming_hash: sha256_hex(text.as_bytes()),
-            previous,
-        });
+        pending.pending_write = Some(pending_write);
         fsio::atomic_write(&meta_path, &pending.to_json_bytes())?;
         fsio::rename_synced(&incoming, &text_path)?;
         fsio::atomic_write(&meta_path, &final_bytes)?;
@@ -154,16 +165,34 @@ impl Store {
         })
     }
 
-    /// Writes only the metadata (e.g. `mark-edited`), leaving the text alone.
+    /// Writes only the metadata (e.g. `mark-edited`), leaving the text alone. An
+    /// interrupted write of this prompt is repaired first.
     pub fn write_metadata(
         &self,
-        _lock: &CacheLock,
+        lock: &CacheLock,
         name: &PromptName,
         metadata: &Metadata,
     ) -> Result<bool> {
+        self.check_lock(lock)?;
+        self.repair_prompt(lock, name)?;
+        self.put_metadata(name, metadata)
+    }
+
+    fn put_metadata(&self, name: &PromptName, metadata: &Metadata) -> Result<bool> {
         let mut m = metadata.clone();
         m.pending_write = None;
         fsio::write_if_changed(&self.layout.metadata_path(name), &m.to_json_bytes())
+    }
+
+    /// Refuses writes under a shared lock or a lock on another cache.
+    fn check_lock(&self, lock: &CacheLock) -> Result<()> {
+        if lock.is_exclusive() && lock.path() == self.layout.lock_path() {
+            Ok(())
+        } else {
+            Err(Error::LockNotHeld {
+                path: self.layout.lock_path(),
+            })
+        }
     }
 
     /// Copies `text` to `backups/<name>/<UTC>-<sha8>.txt`. An existing backup is never
@@ -197,9 +226,24 @@ impl Store {
                     let linked = fs::hard_link(&tmp, &path);
                     let _ = fs::remove_file(&tmp);
                     match linked {
-                        Ok(()) => return Ok(path),
+                        Ok(()) => {
+                            fsio::sync_dir(&path);
+                            return Ok(path);
+                        }
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                        Err(e) => return Err(Error::io("write backup", &path, e)),
+                        // No hard links here: create the final name exclusively instead.
+                        Err(_) => match fsio::write_synced(&path, text) {
+                            Ok(()) => {
+                                fsio::sync_dir(&path);
+                                return Ok(path);
+                            }
+                            Err(Error::Io { source, .. })
+                                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                            {
+                                continue;
+                            }
+                            Err(e) => return Err(e),
+                        },
                     }
                 }
             }
@@ -232,6 +276,8 @@ impl Store {
     /// Marks a prompt as edited locally, so the macro accepts its text and `push` may
     /// publish it. Returns the text file to edit.
     pub fn mark_edited(&self, lock: &CacheLock, name: &PromptName) -> Result<PathBuf> {
+        self.check_lock(lock)?;
+        self.repair_prompt(lock, name)?;
         let meta_path = self.layout.metadata_path(name);
         let mut meta = self.read_metadata(name)?.ok_or_else(|| {
             Error::io(
@@ -246,7 +292,7 @@ impl Store {
         if !meta.locally_modified {
             meta.locally_modified = true;
             meta.local_edit_timestamp = Some(timestamp::now_utc());
-            self.write_metadata(lock, name, &meta)?;
+            self.put_metadata(name, &meta)?;
         }
         Ok(self.layout.text_path(name))
     }
@@ -254,60 +300,81 @@ impl Store {
     /// Finishes or rolls back writes a killed process left, and removes stale
     /// temporary files. Returns one line per action taken.
     pub fn repair(&self, lock: &CacheLock) -> Result<Vec<String>> {
+        self.check_lock(lock)?;
         let mut actions = Vec::new();
         for name in self.layout.list()?.names {
-            let meta_path = self.layout.metadata_path(&name);
-            // Corrupt metadata is reported by verification, not guessed at.
-            let Some(meta) = self.read_metadata(&name).unwrap_or_default() else {
-                continue;
-            };
-            let Some(pending) = meta.pending_write.clone() else {
-                continue;
-            };
-            let text_path = self.layout.text_path(&name);
-            let incoming = self.layout.incoming_path(&name);
-            let text_hash = fsio::read_optional(&text_path)?.map(|b| sha256_hex(&b));
-            let incoming_bytes = fsio::read_optional(&incoming)?;
-            if text_hash.as_deref() == Some(pending.incoming_hash.as_str()) {
-                self.write_metadata(lock, &name, &meta)?;
-                actions.push(format!("{name}: finished an interrupted sync (metadata)"));
-            } else if let Some(bytes) =
-                incoming_bytes.filter(|b| sha256_hex(b) == pending.incoming_hash)
-            {
-                if let Some(old) = fsio::read_optional(&text_path)? {
-                    self.backup(&name, &old)?;
-                }
-                fsio::rename_synced(&incoming, &text_path)?;
-                drop(bytes);
-                self.write_metadata(lock, &name, &meta)?;
-                actions.push(format!(
-                    "{name}: finished an interrupted sync (text and metadata)"
-                ));
-            } else {
-                match pending.previous {
-                    Some(prev) => {
-                        fsio::atomic_write(&meta_path, &pretty(&prev))?;
-                        actions.push(format!("{name}: rolled back an interrupted sync"));
-                    }
-                    None if text_hash.is_none() => {
-                        fs::remove_file(&meta_path)
-                            .map_err(|e| Error::io("remove", &meta_path, e))?;
-                        actions.push(format!(
-                            "{name}: removed metadata of a download that never arrived"
-                        ));
-                    }
-                    None => {
-                        let mut m = meta.clone();
-                        m.pending_write = None;
-                        self.write_metadata(lock, &name, &m)?;
-                        actions.push(format!("{name}: cleared an interrupted-sync marker"));
-                    }
-                }
-            }
-            let _ = fs::remove_file(&incoming);
+            actions.extend(self.repair_prompt(lock, &name)?);
         }
         actions.extend(self.remove_stale_temp_files()?);
         Ok(actions)
+    }
+
+    /// True when a killed process left something for [`Store::repair`]: a metadata
+    /// file marked `pending_write`, or a temporary file.
+    pub fn needs_repair(&self) -> Result<bool> {
+        for dir in [self.layout.root().to_owned(), self.layout.metadata_dir()] {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file = entry.file_name();
+                let file = file.to_string_lossy();
+                if fsio::is_temp_name(&file) || is_incoming_name(&file) {
+                    return Ok(true);
+                }
+            }
+        }
+        for name in self.layout.list()?.names {
+            if let Ok(Some(m)) = self.read_metadata(&name)
+                && m.pending_write.is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Finishes or rolls back an interrupted write of one prompt. Returns what it did.
+    fn repair_prompt(&self, lock: &CacheLock, name: &PromptName) -> Result<Option<String>> {
+        let _ = lock;
+        let meta_path = self.layout.metadata_path(name);
+        // Corrupt metadata is reported by verification, not guessed at.
+        let Some(meta) = self.read_metadata(name).unwrap_or_default() else {
+            return Ok(None);
+        };
+        let Some(pending) = meta.pending_write.clone() else {
+            return Ok(None);
+        };
+        let text_path = self.layout.text_path(name);
+        let incoming = self.layout.incoming_path(name);
+        let text_hash = fsio::read_optional(&text_path)?.map(|b| sha256_hex(&b));
+        let incoming_ok = fsio::read_optional(&incoming)?
+            .is_some_and(|b| sha256_hex(&b) == pending.incoming_hash);
+        let action = if text_hash.as_deref() == Some(pending.incoming_hash.as_str()) {
+            self.put_metadata(name, &meta)?;
+            format!("{name}: finished an interrupted sync (metadata)")
+        } else if incoming_ok {
+            // The old text is already in backups: `write` backs it up before step 1.
+            fsio::rename_synced(&incoming, &text_path)?;
+            self.put_metadata(name, &meta)?;
+            format!("{name}: finished an interrupted sync (text and metadata)")
+        } else if let Some(prev) = pending.previous {
+            fsio::atomic_write(&meta_path, &pretty(&prev))?;
+            format!("{name}: rolled back an interrupted sync")
+        } else if let Some(raw) = pending.previous_raw {
+            fsio::atomic_write(&meta_path, raw.as_bytes())?;
+            format!("{name}: rolled back an interrupted sync (the old metadata was not valid JSON)")
+        } else if pending.previous_absent || text_hash.is_none() {
+            fs::remove_file(&meta_path).map_err(|e| Error::io("remove", &meta_path, e))?;
+            format!("{name}: rolled back an interrupted sync (removed the new metadata)")
+        } else {
+            let mut m = meta.clone();
+            m.pending_write = None;
+            self.put_metadata(name, &m)?;
+            format!("{name}: cleared an interrupted-sync marker")
+        };
+        let _ = fs::remove_file(&incoming);
+        Ok(Some(action))
     }
 
     fn remove_stale_temp_files(&self) -> Result<Vec<String>> {
@@ -323,9 +390,7 @@ impl Store {
             for entry in entries.flatten() {
                 let file = entry.file_name();
                 let file = file.to_string_lossy();
-                if fsio::is_temp_name(&file)
-                    || (file.starts_with('.') && file.ends_with(".txt.incoming"))
-                {
+                if fsio::is_temp_name(&file) || is_incoming_name(&file) {
                     let p = entry.path();
                     fs::remove_file(&p)
                         .map_err(|e| Error::io("remove stale temporary file", &p, e))?;
@@ -335,6 +400,10 @@ impl Store {
         }
         Ok(actions)
     }
+}
+
+fn is_incoming_name(file: &str) -> bool {
+    file.starts_with('.') && file.ends_with(".txt.incoming")
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -417,6 +486,7 @@ mod tests {
                 m.pending_write = Some(PendingWrite {
                     incoming_hash: sha256_hex(b"new"),
                     previous: Some(Box::new(serde_json::from_slice(&old_meta).unwrap())),
+                    ..Default::default()
                 });
                 fsio::atomic_write(&layout.metadata_path(&p), &m.to_json_bytes()).unwrap();
             }
@@ -452,6 +522,7 @@ mod tests {
         m.pending_write = Some(PendingWrite {
             incoming_hash: sha256_hex(b"new"),
             previous: Some(Box::new(old_meta.clone())),
+            ..Default::default()
         });
         fsio::atomic_write(&layout.metadata_path(&p), &m.to_json_bytes()).unwrap();
         fs::write(layout.root().join(".p.txt.tmp.999.0"), "junk").unwrap();
@@ -461,6 +532,94 @@ mod tests {
             serde_json::from_slice(&fs::read(layout.metadata_path(&p)).unwrap()).unwrap();
         assert_eq!(now, old_meta);
         assert!(!layout.root().join(".p.txt.tmp.999.0").exists());
+    }
+
+    /// Simulates a write killed before the text was renamed, over `old_meta` bytes.
+    fn interrupted_over(store: &Store, p: &PromptName, old_meta: Option<&[u8]>) {
+        let layout = store.layout();
+        fs::create_dir_all(layout.metadata_dir()).unwrap();
+        fs::write(layout.incoming_path(p), b"ne").unwrap(); // incomplete
+        let mut pw = PendingWrite {
+            incoming_hash: sha256_hex(b"new"),
+            ..Default::default()
+        };
+        match old_meta {
+            None => pw.previous_absent = true,
+            Some(b) => match serde_json::from_slice::<Value>(b) {
+                Ok(v) => pw.previous = Some(Box::new(v)),
+                Err(_) => pw.previous_raw = Some(String::from_utf8_lossy(b).into_owned()),
+            },
+        }
+        let mut m = meta_for(p, "new");
+        m.pending_write = Some(pw);
+        fsio::atomic_write(&layout.metadata_path(p), &m.to_json_bytes()).unwrap();
+    }
+
+    #[test]
+    fn rollback_restores_absent_and_corrupt_previous_metadata() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        // A text that had no metadata: rolling back removes the new metadata.
+        fs::create_dir_all(store.layout().root()).unwrap();
+        fs::write(store.layout().text_path(&p), "old").unwrap();
+        interrupted_over(&store, &p, None);
+        store.repair(&lock).unwrap();
+        assert!(!store.layout().metadata_path(&p).exists());
+        assert_eq!(store.read_text(&p).unwrap().as_deref(), Some("old"));
+        // Corrupt metadata before: its exact bytes come back.
+        interrupted_over(&store, &p, Some(b"{\"prompt_name\": tru"));
+        store.repair(&lock).unwrap();
+        assert_eq!(
+            fs::read(store.layout().metadata_path(&p)).unwrap(),
+            b"{\"prompt_name\": tru"
+        );
+    }
+
+    #[test]
+    fn mark_edited_repairs_an_interrupted_write_first() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        store.write(&lock, &p, "old", &meta_for(&p, "old")).unwrap();
+        let old_meta = fs::read(store.layout().metadata_path(&p)).unwrap();
+        interrupted_over(&store, &p, Some(&old_meta));
+        store.mark_edited(&lock, &p).unwrap();
+        let m = store.read_metadata(&p).unwrap().unwrap();
+        assert!(m.pending_write.is_none());
+        assert!(m.locally_modified);
+        // Rolled back to the old metadata, which matches the old text.
+        assert_eq!(m.local_content_hash, sha256_hex(b"old"));
+        assert_eq!(store.read_text(&p).unwrap().as_deref(), Some("old"));
+    }
+
+    #[test]
+    fn writes_need_this_caches_exclusive_lock() {
+        let (d, store, lock) = setup();
+        let p = n("p");
+        let other = Store::new(CacheLayout::new(d.path().join("other")));
+        let other_lock = other.lock_exclusive(|_| {}).unwrap();
+        let err = store
+            .write(&other_lock, &p, "x", &meta_for(&p, "x"))
+            .unwrap_err();
+        assert!(matches!(err, Error::LockNotHeld { .. }), "{err:?}");
+        drop(lock);
+        let shared = store.lock_shared(|_| {}).unwrap().unwrap();
+        let err = store
+            .write_metadata(&shared, &p, &meta_for(&p, "x"))
+            .unwrap_err();
+        assert!(matches!(err, Error::LockNotHeld { .. }), "{err:?}");
+        assert!(!store.layout().metadata_path(&p).exists());
+    }
+
+    #[test]
+    fn needs_repair_sees_markers_and_temp_files() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        store.write(&lock, &p, "v", &meta_for(&p, "v")).unwrap();
+        assert!(!store.needs_repair().unwrap());
+        fs::write(store.layout().root().join(".p.txt.tmp.1.2"), "x").unwrap();
+        assert!(store.needs_repair().unwrap());
+        store.repair(&lock).unwrap();
+        assert!(!store.needs_repair().unwrap());
     }
 
     #[test]

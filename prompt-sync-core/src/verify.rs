@@ -100,7 +100,8 @@ impl Failure {
                 "restore the metadata from git, or run `prompt-sync sync {n}` to record the hub's version again"
             ),
             Problem::Interrupted => {
-                format!("run `prompt-sync sync {n}` (or any online build) to repair the cache")
+                "run `prompt-sync repair` (a `cargo build` of the package repairs it too)"
+                    .to_owned()
             }
             Problem::BadChatText(_) => format!(
                 "fix the section headers, or run `prompt-sync restore {n}` to discard the edit"
@@ -139,7 +140,7 @@ impl Failure {
                 format!("prompt `{n}` has metadata but no text: `{dir}/{n}.txt` is missing")
             }
             Problem::UnmarkedEdit { recorded, actual } => format!(
-                "prompt `{n}` was edited but not marked as edited: `{dir}/{n}.txt` has SHA-256 {} but its metadata records {}",
+                "prompt `{n}` changed since its last sync and is not marked as edited: `{dir}/{n}.txt` has SHA-256 {} but its metadata records {}",
                 short(actual),
                 short(recorded)
             ),
@@ -352,6 +353,7 @@ mod tests {
         m.pending_write = Some(crate::metadata::PendingWrite {
             incoming_hash: sha256_hex(b"v2"),
             previous: None,
+            ..Default::default()
         });
         crate::fsio::atomic_write(&store.layout().metadata_path(&n("p")), &m.to_json_bytes())
             .unwrap();

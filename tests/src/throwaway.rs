@@ -21,6 +21,21 @@ impl Crate {
     /// Creates the crate `name` with a `build.rs` calling `prompt_sync_build::sync()`,
     /// the given `[package.metadata.prompt-sync]` body and `src/main.rs`.
     pub fn new(name: &str, config: &str, main_rs: &str) -> std::io::Result<Crate> {
+        Crate::create(name, config, main_rs, true)
+    }
+
+    /// Like [`Crate::new`] but without a build script: only the macro's
+    /// `include_bytes!` tells cargo when the cache changed.
+    pub fn without_build_script(name: &str, main_rs: &str) -> std::io::Result<Crate> {
+        Crate::create(name, "prompts = []", main_rs, false)
+    }
+
+    fn create(
+        name: &str,
+        config: &str,
+        main_rs: &str,
+        build_script: bool,
+    ) -> std::io::Result<Crate> {
         let dir = tempfile::Builder::new()
             .prefix("prompt-sync-e2e-")
             .tempdir()?;
@@ -48,10 +63,12 @@ prompt-sync-build = {{ path = {build:?} }}
         );
         std::fs::write(dir.path().join("Cargo.toml"), manifest)?;
         std::fs::create_dir_all(dir.path().join("src"))?;
-        std::fs::write(
-            dir.path().join("build.rs"),
-            "fn main() {\n    prompt_sync_build::sync();\n}\n",
-        )?;
+        if build_script {
+            std::fs::write(
+                dir.path().join("build.rs"),
+                "fn main() {\n    prompt_sync_build::sync();\n}\n",
+            )?;
+        }
         std::fs::write(dir.path().join("src/main.rs"), main_rs)?;
         // Same dependency versions as the workspace, so the shared target dir reuses them.
         std::fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock"))?;

@@ -138,3 +138,24 @@ fn a_prompt_used_in_code_but_not_cached_fails_the_build_with_the_fix() {
     // The offline build wrote nothing into the package.
     assert!(!app.path().join("prompts").exists());
 }
+
+#[test]
+fn editing_the_cache_rebuilds_the_crate_through_include_bytes_alone() {
+    // No build script: nothing but the macro's include_bytes! tracks the cache files.
+    let app = Crate::without_build_script(
+        "prompt_sync_e2e_no_build_rs",
+        "const P: prompt_sync::Prompt = prompt_sync::prompt!(\"motd\");\nfn main() {\n    println!(\"{}\", P.content());\n}\n",
+    )
+    .unwrap();
+    let cache = app.path().join("prompts/langsmith_cache");
+    pull_into(&cache, "motd", "c1", &text_manifest("first", &[])).unwrap();
+    let env = [("PROMPT_SYNC_OFFLINE", "1")];
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "first\n");
+    // Same environment, only the cache changed.
+    pull_into(&cache, "motd", "c2", &text_manifest("second", &[])).unwrap();
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "second\n");
+}
