@@ -19,6 +19,7 @@
 //! built from a registry or by `cargo package`.
 
 mod directives;
+pub mod engine;
 pub mod env;
 pub mod hub;
 pub mod mode;

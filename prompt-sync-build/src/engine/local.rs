@@ -1,0 +1,117 @@
+//! What the cache holds for a prompt, read once for planning and re-checked before a
+//! write.
+
+use prompt_sync_core::hash::sha256_hex;
+use prompt_sync_core::metadata::Metadata;
+use prompt_sync_core::store::Store;
+use prompt_sync_core::{PromptName, fsio};
+
+use super::Target;
+
+/// The cache side of one prompt.
+#[derive(Clone, Debug)]
+pub struct LocalState {
+    name: PromptName,
+    text_hash: Option<String>,
+    metadata_bytes_hash: Option<String>,
+    metadata: Option<Metadata>,
+    error: Option<String>,
+}
+
+impl LocalState {
+    /// Reads one prompt's text hash and metadata.
+    pub fn read(store: &Store, name: &PromptName) -> LocalState {
+        let layout = store.layout();
+        let mut state = LocalState {
+            name: name.clone(),
+            text_hash: None,
+            metadata_bytes_hash: None,
+            metadata: None,
+            error: None,
+        };
+        match fsio::read_optional(&layout.text_path(name)) {
+            Ok(t) => state.text_hash = t.map(|b| sha256_hex(&b)),
+            Err(e) => state.error = Some(e.to_string()),
+        }
+        match fsio::read_optional(&layout.metadata_path(name)) {
+            Ok(Some(bytes)) => {
+                state.metadata_bytes_hash = Some(sha256_hex(&bytes));
+                match Metadata::from_slice(&bytes, &layout.metadata_path(name), name) {
+                    Ok(m) => state.metadata = Some(m),
+                    Err(e) => state.error = Some(e.to_string()),
+                }
+            }
+            Ok(None) => {}
+            Err(e) => state.error = Some(e.to_string()),
+        }
+        state
+    }
+
+    /// The hash of the text now (L), `None` when there is no text.
+    pub fn text_hash(&self) -> Option<&str> {
+        self.text_hash.as_deref()
+    }
+
+    /// True when there is a text file.
+    pub fn has_text(&self) -> bool {
+        self.text_hash.is_some()
+    }
+
+    /// The base (B): the hub's hash at the last sync.
+    pub fn base_hash(&self) -> Option<&str> {
+        let m = self.metadata.as_ref()?;
+        Some(
+            m.hub_content_hash
+                .as_deref()
+                .unwrap_or(&m.local_content_hash),
+        )
+    }
+
+    /// The commit of the last sync.
+    pub fn base_commit(&self) -> Option<&str> {
+        self.metadata.as_ref()?.hub_commit_hash.as_deref()
+    }
+
+    /// The ref the last sync followed.
+    pub fn recorded_ref(&self) -> Option<&str> {
+        self.metadata.as_ref()?.hub_ref.as_deref()
+    }
+
+    /// M: marked as locally modified.
+    pub fn marked(&self) -> bool {
+        self.metadata.as_ref().is_some_and(|m| m.locally_modified)
+    }
+
+    /// The metadata, when valid.
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref()
+    }
+
+    /// The owner recorded in the metadata, or `default`.
+    pub fn owner_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.metadata
+            .as_ref()
+            .and_then(|m| m.owner.as_deref())
+            .unwrap_or(default)
+    }
+
+    /// Why the cache side could not be read (corrupt metadata, unreadable file).
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// True when the text and metadata files are still what planning read.
+    pub fn still_current(&self, store: &Store) -> bool {
+        let now = LocalState::read(store, &self.name);
+        now.text_hash == self.text_hash && now.metadata_bytes_hash == self.metadata_bytes_hash
+    }
+}
+
+/// Reads every target under the shared lock, so no half-finished write is seen.
+pub(crate) fn read_all(store: &Store, targets: &[Target]) -> Vec<LocalState> {
+    let _lock = store.lock_shared(|_| {}).ok().flatten();
+    targets
+        .iter()
+        .map(|t| LocalState::read(store, &t.name))
+        .collect()
+}

@@ -1,0 +1,451 @@
+//! The sync engine: compute a plan from (cache, metadata, hub) with the three-way table
+//! of ARCHITECTURE.md section 4, then apply it under the cache's exclusive lock.
+//!
+//! Requests: one paged `GET /repos` learns every prompt's newest commit; a prompt whose
+//! commit equals the cache's `hub_commit_hash` is known unchanged and costs nothing
+//! more. Only prompts whose commit moved (or whose ref is a tag, which can move
+//! silently) are fetched, in parallel. A no-change sync of N prompts therefore makes
+//! `ceil(N_repos / 100)` requests.
+//!
+//! Planning holds no lock while it talks to the hub; applying takes the exclusive lock,
+//! re-reads every prompt it is about to write and skips one that changed meanwhile.
+
+mod classify;
+mod local;
+mod report;
+
+use prompt_sync_core::manifest::{from_manifest, prompt_input_variables, to_manifest};
+use prompt_sync_core::model::PromptModel;
+use prompt_sync_core::pulled::{HubVersion, pulled_entry};
+use prompt_sync_core::store::Store;
+use prompt_sync_core::{HubRef, PromptName, hash::sha256_hex, timestamp};
+use serde_json::Value;
+
+use crate::hub::{Hub, HubError, PushOutcome};
+
+pub use classify::{State, classify};
+pub use local::LocalState;
+pub use report::{Outcome, PromptReport, SyncReport, Totals};
+
+/// One prompt to sync and the ref to follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The prompt.
+    pub name: PromptName,
+    /// `latest`, a tag or a commit hash.
+    pub hub_ref: HubRef,
+}
+
+/// How to sync.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// The hub owner (`-` for the key's own workspace).
+    pub owner: String,
+    /// Push marked local edits whose hub side has not moved.
+    pub auto_push: bool,
+    /// Take the hub's text over unmarked edits and conflicts (after a backup).
+    pub force_pull: bool,
+    /// Parallel manifest fetches.
+    pub concurrency: usize,
+    /// The description of pushed commits.
+    pub push_description: Option<String>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            owner: "-".to_owned(),
+            auto_push: false,
+            force_pull: false,
+            concurrency: 16,
+            push_description: None,
+        }
+    }
+}
+
+/// What the plan will do to one prompt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to do.
+    Nothing,
+    /// Write the hub's version (a missing prompt, or the hub moved).
+    Pull,
+    /// Write the hub's version over a local change (`--force-pull`), after a backup.
+    ForcePull,
+    /// Record that the hub already has the local text (metadata only).
+    Record,
+    /// Push the marked local edit.
+    Push,
+    /// Keep the local text; report why.
+    Keep,
+    /// Something failed for this prompt.
+    Fail(String),
+}
+
+/// The hub's side of one prompt, as planning learned it.
+#[derive(Clone, Debug)]
+pub struct HubSide {
+    /// The commit the hub answered with.
+    pub commit_hash: String,
+    /// The manifest, when it was fetched (absent when known unchanged).
+    pub manifest: Option<Value>,
+    /// H: the hash of the hub's text.
+    pub content_hash: String,
+}
+
+/// One prompt in a plan.
+#[derive(Clone, Debug)]
+pub struct PlannedPrompt {
+    /// The prompt and its ref.
+    pub target: Target,
+    /// The three-way state (`None` when it could not be determined).
+    pub state: Option<State>,
+    /// What applying will do.
+    pub action: Action,
+    /// The local state the plan was computed from.
+    pub local: LocalState,
+    /// The hub's side, when known.
+    pub hub: Option<HubSide>,
+}
+
+/// A computed plan: what a sync would do, before it does anything.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// One entry per target, in target order.
+    pub prompts: Vec<PlannedPrompt>,
+    /// Manifests fetched while planning.
+    pub fetched: usize,
+}
+
+/// Computes the plan. Fails as a whole only when the hub cannot be listed (it is
+/// unreachable, or refuses the key); a failure for one prompt is that prompt's
+/// [`Action::Fail`].
+pub fn plan(
+    store: &Store,
+    targets: &[Target],
+    hub: &dyn Hub,
+    opts: &SyncOptions,
+) -> Result<Plan, HubError> {
+    let locals = local::read_all(store, targets);
+    let needs_list = targets.iter().any(|t| t.hub_ref.is_latest());
+    let latest: std::collections::HashMap<String, Option<String>> = if needs_list {
+        hub.list_repos(&opts.owner)?
+            .into_iter()
+            .map(|r| (r.repo_handle, r.last_commit_hash))
+            .collect()
+    } else {
+        Default::default()
+    };
+
+    let mut prompts = Vec::with_capacity(targets.len());
+    let mut to_fetch = Vec::new();
+    for (t, local) in targets.iter().zip(locals) {
+        let known = local.base_commit().filter(|c| {
+            let same_ref = local.recorded_ref().is_none_or(|r| r == t.hub_ref.as_str());
+            same_ref
+                && local.has_text()
+                && if t.hub_ref.is_latest() {
+                    latest.get(t.name.as_str()).and_then(Option::as_deref) == Some(*c)
+                } else {
+                    is_commit_ref_of(t.hub_ref.as_str(), c)
+                }
+        });
+        let hub_side = match (known, local.base_hash()) {
+            (Some(c), Some(b)) => Some(HubSide {
+                commit_hash: c.to_owned(),
+                manifest: None,
+                content_hash: b.to_owned(),
+            }),
+            _ => {
+                to_fetch.push(prompts.len());
+                None
+            }
+        };
+        prompts.push(PlannedPrompt {
+            target: t.clone(),
+            state: None,
+            action: Action::Nothing,
+            local,
+            hub: hub_side,
+        });
+    }
+
+    let items: Vec<(String, String)> = to_fetch
+        .iter()
+        .map(|&i| {
+            let t = &prompts[i].target;
+            (t.name.as_str().to_owned(), t.hub_ref.as_str().to_owned())
+        })
+        .collect();
+    let results = hub.pull_many(&opts.owner, &items, opts.concurrency);
+    for (&i, result) in to_fetch.iter().zip(results) {
+        let p = &mut prompts[i];
+        match result.map_err(|e| e.to_string()).and_then(|commit| {
+            let text = from_manifest(&commit.manifest)
+                .and_then(|m| {
+                    m.to_cache_text()
+                        .map_err(|e| prompt_sync_core::Error::Manifest {
+                            detail: e.to_string(),
+                        })
+                })
+                .map_err(|e| format!("the hub's version cannot be cached: {e}"))?;
+            Ok(HubSide {
+                commit_hash: commit.commit_hash,
+                content_hash: sha256_hex(text.as_bytes()),
+                manifest: Some(commit.manifest),
+            })
+        }) {
+            Ok(side) => p.hub = Some(side),
+            Err(e) => p.action = Action::Fail(e),
+        }
+    }
+
+    for p in &mut prompts {
+        if matches!(p.action, Action::Fail(_)) {
+            continue;
+        }
+        if let Some(e) = p.local.error() {
+            p.action = Action::Fail(e.to_owned());
+            continue;
+        }
+        let Some(hub_side) = &p.hub else { continue };
+        let state = classify(
+            p.local.text_hash(),
+            p.local.base_hash(),
+            &hub_side.content_hash,
+            p.local.marked(),
+        );
+        p.state = Some(state);
+        p.action = match state {
+            State::Missing | State::HubNewer => Action::Pull,
+            // Same text, but a new commit or a different ref to remember: metadata only.
+            State::UpToDate
+                if hub_side.manifest.is_some()
+                    && (p.local.base_commit() != Some(hub_side.commit_hash.as_str())
+                        || p.local.recorded_ref() != Some(p.target.hub_ref.as_str())) =>
+            {
+                Action::Record
+            }
+            State::UpToDate => Action::Nothing,
+            State::LocalEdit if opts.auto_push => Action::Push,
+            State::LocalEdit => Action::Keep,
+            State::Converged => Action::Record,
+            State::UnmarkedEdit | State::Conflict | State::Untracked if opts.force_pull => {
+                Action::ForcePull
+            }
+            State::UnmarkedEdit | State::Conflict | State::Untracked => Action::Keep,
+        };
+    }
+    Ok(Plan {
+        fetched: to_fetch.len(),
+        prompts,
+    })
+}
+
+/// True when `r` names commit `commit`: the full hash, or a prefix of 8+ characters.
+fn is_commit_ref_of(r: &str, commit: &str) -> bool {
+    r.len() >= 8 && commit.starts_with(r)
+}
+
+/// Applies a plan under the exclusive lock and reports what happened. `on_wait` is
+/// called once if another process holds the lock.
+pub fn apply(
+    store: &Store,
+    plan: Plan,
+    hub: &dyn Hub,
+    opts: &SyncOptions,
+    on_wait: impl FnOnce(&std::path::Path),
+) -> SyncReport {
+    let mut report = SyncReport::default();
+    let writes = plan.prompts.iter().any(|p| {
+        matches!(
+            p.action,
+            Action::Pull | Action::ForcePull | Action::Record | Action::Push
+        )
+    });
+    let lock = if writes {
+        match store.lock_exclusive(on_wait) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                for p in plan.prompts {
+                    report.push(&p, Outcome::Error(format!("cannot lock the cache: {e}")));
+                }
+                return report;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(lock) = &lock
+        && let Ok(actions) = store.repair(lock)
+    {
+        report.repaired = actions;
+    }
+    for p in plan.prompts {
+        let outcome = match (&p.action, &lock) {
+            (Action::Fail(e), _) => Outcome::Error(e.clone()),
+            (Action::Nothing, _) => Outcome::Unchanged,
+            (Action::Keep, _) => keep_outcome(&p),
+            (_, None) => Outcome::Error("internal error: no lock".to_owned()),
+            (action, Some(lock)) => {
+                if !p.local.still_current(store) {
+                    Outcome::Error(
+                        "the cached prompt changed while syncing; nothing was written, run the sync again".to_owned(),
+                    )
+                } else {
+                    match action {
+                        Action::Pull | Action::ForcePull | Action::Record => {
+                            write_hub_version(store, lock, &p)
+                        }
+                        Action::Push => push(store, lock, &p, hub, opts),
+                        _ => Outcome::Unchanged,
+                    }
+                }
+            }
+        };
+        report.push(&p, outcome);
+    }
+    report
+}
+
+/// Plans and reports without changing anything (a dry run).
+pub fn dry_run(plan: &Plan) -> SyncReport {
+    let mut report = SyncReport::default();
+    for p in &plan.prompts {
+        let outcome = match &p.action {
+            Action::Fail(e) => Outcome::Error(e.clone()),
+            Action::Nothing => Outcome::Unchanged,
+            Action::Keep => keep_outcome(p),
+            Action::Pull if p.state == Some(State::Missing) => Outcome::WouldPull,
+            Action::Pull | Action::ForcePull => Outcome::WouldUpdate,
+            Action::Record => Outcome::WouldRecord,
+            Action::Push => Outcome::WouldPush,
+        };
+        report.push(p, outcome);
+    }
+    report
+}
+
+fn keep_outcome(p: &PlannedPrompt) -> Outcome {
+    match p.state {
+        Some(State::LocalEdit) => Outcome::LocalEdit,
+        Some(State::UnmarkedEdit) => Outcome::UnmarkedEdit,
+        Some(State::Untracked) => Outcome::Conflict(
+            "the cached text has no metadata and differs from the hub's; keep it with `prompt-sync mark-edited`, or take the hub's with `prompt-sync sync --force-pull`".to_owned(),
+        ),
+        _ => Outcome::Conflict(
+            "both the cached text and the hub changed since the last sync; compare with `prompt-sync diff`, then `prompt-sync sync --force-pull` (takes the hub's, backing up yours) or `prompt-sync push --force`".to_owned(),
+        ),
+    }
+}
+
+fn write_hub_version(
+    store: &Store,
+    lock: &prompt_sync_core::lock::CacheLock,
+    p: &PlannedPrompt,
+) -> Outcome {
+    let Some(hub_side) = &p.hub else {
+        return Outcome::Error("internal error: no hub version".to_owned());
+    };
+    let Some(manifest) = &hub_side.manifest else {
+        return Outcome::Error("internal error: the hub's manifest was not fetched".to_owned());
+    };
+    let version = HubVersion {
+        name: &p.target.name,
+        owner: p.local.owner_or("-"),
+        hub_ref: &p.target.hub_ref,
+        commit_hash: &hub_side.commit_hash,
+        manifest,
+    };
+    let previous = p.local.metadata();
+    let entry = pulled_entry(&version, previous, &timestamp::now_utc());
+    let (text, meta) = match entry {
+        Ok(e) => e,
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    match store.write(lock, &p.target.name, &text, &meta) {
+        Ok(w) => match p.action {
+            Action::Record => Outcome::Recorded,
+            _ if p.state == Some(State::Missing) => Outcome::Pulled,
+            _ => Outcome::Updated { backup: w.backup },
+        },
+        Err(e) => Outcome::Error(e.to_string()),
+    }
+}
+
+fn push(
+    store: &Store,
+    lock: &prompt_sync_core::lock::CacheLock,
+    p: &PlannedPrompt,
+    hub: &dyn Hub,
+    opts: &SyncOptions,
+) -> Outcome {
+    match push_inner(store, lock, p, hub, opts) {
+        Ok(o) => o,
+        Err(e) => Outcome::Error(e),
+    }
+}
+
+fn push_inner(
+    store: &Store,
+    lock: &prompt_sync_core::lock::CacheLock,
+    p: &PlannedPrompt,
+    hub: &dyn Hub,
+    opts: &SyncOptions,
+) -> Result<Outcome, String> {
+    let name = &p.target.name;
+    let meta = p.local.metadata().ok_or("no metadata to push from")?;
+    let text = store
+        .read_text(name)
+        .map_err(|e| e.to_string())?
+        .ok_or("the cached text disappeared")?;
+    let body =
+        PromptModel::body_from_cache_text(meta.prompt_kind(), &text).map_err(|e| e.to_string())?;
+    let mut model = PromptModel {
+        body,
+        template_format: meta.format(),
+        input_variables: Vec::new(),
+    };
+    model.input_variables =
+        prompt_input_variables(&model, meta.input_variables.as_deref().unwrap_or_default());
+    let manifest = to_manifest(&model, meta.manifest.as_ref()).map_err(|e| e.to_string())?;
+    let owner = p.local.owner_or(&opts.owner).to_owned();
+    let outcome = hub
+        .push(
+            &owner,
+            name.as_str(),
+            &manifest,
+            meta.hub_commit_hash.as_deref(),
+            opts.push_description.as_deref(),
+        )
+        .map_err(|e| e.to_string())?;
+    let commit = match outcome {
+        PushOutcome::Created { commit_hash, .. } => Some(commit_hash),
+        // The hub already has exactly this manifest: learn its commit.
+        PushOutcome::NothingToCommit => hub
+            .list_commits(&owner, name.as_str(), 1)
+            .ok()
+            .and_then(|c| c.into_iter().next())
+            .map(|c| c.commit_hash),
+    };
+    let now = timestamp::now_utc();
+    let hash = sha256_hex(text.as_bytes());
+    let mut new_meta = meta.clone();
+    new_meta.locally_modified = false;
+    new_meta.local_edit_timestamp = None;
+    new_meta.hub_content_hash = Some(hash.clone());
+    new_meta.local_content_hash = hash;
+    new_meta.last_sync_timestamp = Some(now);
+    new_meta.sync_direction = Some("push".to_owned());
+    if commit.is_some() {
+        new_meta.hub_commit_hash = commit;
+    }
+    new_meta.input_variables = Some(model.input_variables.clone());
+    new_meta.manifest = Some(manifest);
+    store
+        .write_metadata(lock, name, &new_meta)
+        .map_err(|e| e.to_string())?;
+    Ok(Outcome::Pushed {
+        commit: new_meta.hub_commit_hash.clone(),
+    })
+}

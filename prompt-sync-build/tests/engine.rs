@@ -1,0 +1,493 @@
+//! The sync engine against an in-memory hub: the three-way table, backups, dry runs,
+//! pushes and the request count of a no-change sync.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::Path;
+use std::sync::Mutex;
+
+use prompt_sync_build::engine::{self, Outcome, State, SyncOptions, Target};
+use prompt_sync_build::hub::{
+    CommitSummary, Hub, HubError, PulledCommit, PushOutcome, RepoSummary,
+};
+use prompt_sync_core::hash::sha256_hex;
+use prompt_sync_core::layout::CacheLayout;
+use prompt_sync_core::store::Store;
+use prompt_sync_core::{HubRef, PromptName};
+use serde_json::{Value, json};
+
+/// A commit: hash, manifest, parent.
+type Commit = (String, Value, Option<String>);
+
+/// An in-memory hub that counts requests.
+#[derive(Default)]
+struct MemHub {
+    repos: Mutex<BTreeMap<String, Vec<Commit>>>,
+    tags: Mutex<HashMap<(String, String), String>>,
+    calls: Mutex<Vec<String>>,
+    failing: Mutex<Vec<String>>,
+}
+
+impl MemHub {
+    fn put(&self, name: &str, manifest: Value) -> String {
+        let mut repos = self.repos.lock().unwrap();
+        let commits = repos.entry(name.to_owned()).or_default();
+        let parent = commits.last().map(|c| c.0.clone());
+        let hash = sha256_hex(format!("{name}{}{manifest}", commits.len()).as_bytes());
+        commits.push((hash.clone(), manifest, parent));
+        hash
+    }
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+    fn log(&self, s: String) {
+        self.calls.lock().unwrap().push(s);
+    }
+}
+
+impl Hub for MemHub {
+    fn list_repos(&self, _owner: &str) -> Result<Vec<RepoSummary>, HubError> {
+        self.log("list".into());
+        Ok(self
+            .repos
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| RepoSummary {
+                repo_handle: k.clone(),
+                last_commit_hash: v.last().map(|c| c.0.clone()),
+            })
+            .collect())
+    }
+    fn pull(&self, _owner: &str, name: &str, r: &str) -> Result<PulledCommit, HubError> {
+        self.log(format!("pull {name} {r}"));
+        if self.failing.lock().unwrap().iter().any(|f| f == name) {
+            return Err(HubError::Server { status: 503 });
+        }
+        let repos = self.repos.lock().unwrap();
+        let commits = repos
+            .get(name)
+            .ok_or(HubError::NotFound { what: name.into() })?;
+        let tagged = self
+            .tags
+            .lock()
+            .unwrap()
+            .get(&(name.to_owned(), r.to_owned()))
+            .cloned();
+        let c = match (r, tagged) {
+            ("latest", _) => commits.last(),
+            (_, Some(h)) => commits.iter().find(|c| c.0 == h),
+            _ => commits.iter().find(|c| c.0.starts_with(r)),
+        }
+        .ok_or(HubError::NotFound {
+            what: format!("{name}:{r}"),
+        })?;
+        Ok(PulledCommit {
+            commit_hash: c.0.clone(),
+            manifest: c.1.clone(),
+        })
+    }
+    fn list_commits(
+        &self,
+        _o: &str,
+        name: &str,
+        limit: usize,
+    ) -> Result<Vec<CommitSummary>, HubError> {
+        self.log(format!("commits {name}"));
+        let repos = self.repos.lock().unwrap();
+        Ok(repos
+            .get(name)
+            .map(|c| {
+                c.iter()
+                    .rev()
+                    .take(limit)
+                    .map(|c| CommitSummary {
+                        commit_hash: c.0.clone(),
+                        id: None,
+                        created_at: None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+    fn repo_exists(&self, _o: &str, name: &str) -> Result<bool, HubError> {
+        Ok(self.repos.lock().unwrap().contains_key(name))
+    }
+    fn create_repo(&self, name: &str, _d: Option<&str>) -> Result<(), HubError> {
+        self.repos
+            .lock()
+            .unwrap()
+            .entry(name.to_owned())
+            .or_default();
+        Ok(())
+    }
+    fn push(
+        &self,
+        _o: &str,
+        name: &str,
+        manifest: &Value,
+        parent: Option<&str>,
+        _d: Option<&str>,
+    ) -> Result<PushOutcome, HubError> {
+        self.log(format!("push {name} parent={}", parent.unwrap_or("-")));
+        let latest = self
+            .repos
+            .lock()
+            .unwrap()
+            .get(name)
+            .and_then(|c| c.last().cloned());
+        if latest.as_ref().is_some_and(|l| &l.1 == manifest) {
+            return Ok(PushOutcome::NothingToCommit);
+        }
+        let h = self.put(name, manifest.clone());
+        Ok(PushOutcome::Created {
+            commit_hash: h,
+            commit_id: None,
+        })
+    }
+    fn add_tag(&self, _o: &str, name: &str, tag: &str, commit: &str) -> Result<(), HubError> {
+        self.tags
+            .lock()
+            .unwrap()
+            .insert((name.into(), tag.into()), commit.into());
+        Ok(())
+    }
+}
+
+fn text(template: &str) -> Value {
+    json!({"lc": 1, "type": "constructor", "id": ["langchain", "prompts", "prompt", "PromptTemplate"],
+           "kwargs": {"input_variables": [], "template": template, "template_format": "f-string"}})
+}
+
+fn chat(system: &str, human: &str) -> Value {
+    let msg = |class: &str, t: &str| {
+        json!({"lc": 1, "type": "constructor", "id": ["langchain", "prompts", "chat", class],
+        "kwargs": {"prompt": {"lc": 1, "type": "constructor", "id": ["langchain", "prompts", "prompt", "PromptTemplate"],
+            "kwargs": {"input_variables": [], "template": t, "template_format": "f-string"}}}})
+    };
+    json!({"lc": 1, "type": "constructor", "id": ["langchain", "prompts", "chat", "ChatPromptTemplate"],
+           "kwargs": {"input_variables": ["history", "q"], "metadata": {"team": "qa"}, "messages": [
+               msg("SystemMessagePromptTemplate", system),
+               {"lc": 1, "type": "constructor", "id": ["langchain", "prompts", "chat", "MessagesPlaceholder"], "kwargs": {"variable_name": "history", "optional": true}},
+               msg("HumanMessagePromptTemplate", human)]}})
+}
+
+fn targets(names: &[&str]) -> Vec<Target> {
+    names
+        .iter()
+        .map(|n| Target {
+            name: PromptName::new(n).unwrap(),
+            hub_ref: HubRef::latest(),
+        })
+        .collect()
+}
+
+fn setup() -> (tempfile::TempDir, Store) {
+    let d = tempfile::tempdir().unwrap();
+    let s = Store::new(CacheLayout::new(d.path().join("cache")));
+    (d, s)
+}
+
+fn sync(store: &Store, hub: &MemHub, t: &[Target], opts: &SyncOptions) -> engine::SyncReport {
+    let plan = engine::plan(store, t, hub, opts).unwrap();
+    engine::apply(store, plan, hub, opts, |_| {})
+}
+
+fn outcomes(r: &engine::SyncReport) -> Vec<(String, Outcome)> {
+    r.prompts
+        .iter()
+        .map(|p| (p.name.clone(), p.outcome.clone()))
+        .collect()
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let m = fs::metadata(&p).unwrap().modified().unwrap();
+                out.insert(p.display().to_string(), (fs::read(&p).unwrap(), m));
+            }
+        }
+    }
+    out
+}
+
+fn read(store: &Store, n: &str) -> String {
+    store
+        .read_text(&PromptName::new(n).unwrap())
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn cold_then_warm_sync_and_the_request_count() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("a", text("A {x}"));
+    hub.put("b", chat("sys", "{q}"));
+    hub.put("c", text("C"));
+    let t = targets(&["a", "b", "c"]);
+    let opts = SyncOptions::default();
+    let r = sync(&store, &hub, &t, &opts);
+    assert!(
+        outcomes(&r).iter().all(|(_, o)| *o == Outcome::Pulled),
+        "{r}"
+    );
+    assert_eq!(
+        hub.calls().len(),
+        4,
+        "one list + three pulls: {:?}",
+        hub.calls()
+    );
+    assert_eq!(
+        read(&store, "b"),
+        "=== system ===\nsys\n=== placeholder: history ===\n\n=== human ===\n{q}"
+    );
+    let m = store
+        .read_metadata(&PromptName::new("a").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.sync_direction.as_deref(), Some("pull"));
+    assert!(m.hub_commit_hash.is_some() && m.last_fetched_from_hub.is_some());
+
+    // Nothing changed: one list request, no pulls, no file touched.
+    hub.calls.lock().unwrap().clear();
+    let before = snapshot(store.layout().root());
+    let r = sync(&store, &hub, &t, &opts);
+    assert_eq!(hub.calls(), vec!["list".to_owned()]);
+    assert!(outcomes(&r).iter().all(|(_, o)| *o == Outcome::Unchanged));
+    assert_eq!(snapshot(store.layout().root()), before);
+    assert_eq!(r.totals().unchanged, 3);
+}
+
+#[test]
+fn hub_newer_is_pulled_with_a_backup_and_only_it_is_fetched() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("a", text("v1"));
+    hub.put("b", text("B"));
+    let t = targets(&["a", "b"]);
+    let opts = SyncOptions::default();
+    sync(&store, &hub, &t, &opts);
+    hub.put("a", text("v2"));
+    hub.calls.lock().unwrap().clear();
+    let r = sync(&store, &hub, &t, &opts);
+    assert_eq!(
+        hub.calls(),
+        vec!["list".to_owned(), "pull a latest".to_owned()]
+    );
+    let Outcome::Updated { backup: Some(b) } = &r.prompts[0].outcome else {
+        panic!("{r}")
+    };
+    assert_eq!(fs::read_to_string(b).unwrap(), "v1");
+    assert_eq!(read(&store, "a"), "v2");
+    assert_eq!(r.totals().updated, 1);
+}
+
+#[test]
+fn unmarked_edits_and_conflicts_survive_and_are_reported() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("edited", text("E"));
+    hub.put("both", text("B1"));
+    let t = targets(&["edited", "both"]);
+    let opts = SyncOptions::default();
+    sync(&store, &hub, &t, &opts);
+    fs::write(
+        store
+            .layout()
+            .text_path(&PromptName::new("edited").unwrap()),
+        "E mine",
+    )
+    .unwrap();
+    fs::write(
+        store.layout().text_path(&PromptName::new("both").unwrap()),
+        "B mine",
+    )
+    .unwrap();
+    hub.put("both", text("B2"));
+    let before = snapshot(store.layout().root());
+    let r = sync(&store, &hub, &t, &opts);
+    assert_eq!(r.prompts[0].state, Some(State::UnmarkedEdit));
+    assert_eq!(r.prompts[0].outcome, Outcome::UnmarkedEdit);
+    assert_eq!(r.prompts[1].state, Some(State::Conflict));
+    assert!(matches!(r.prompts[1].outcome, Outcome::Conflict(_)));
+    assert!(r.has_problems());
+    assert_eq!(r.totals().conflicts, 2);
+    assert_eq!(
+        snapshot(store.layout().root()),
+        before,
+        "nothing may be overwritten"
+    );
+
+    // --force-pull takes the hub's text, backing up the local one.
+    let force = SyncOptions {
+        force_pull: true,
+        ..SyncOptions::default()
+    };
+    sync(&store, &hub, &t, &force);
+    assert_eq!(read(&store, "both"), "B2");
+    let backups = store
+        .list_backups(&PromptName::new("both").unwrap())
+        .unwrap();
+    assert!(
+        backups
+            .iter()
+            .any(|b| fs::read_to_string(b).unwrap() == "B mine")
+    );
+}
+
+#[test]
+fn dry_run_reports_the_plan_and_changes_nothing() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("a", text("v1"));
+    let t = targets(&["a", "new_one"]);
+    hub.put("new_one", text("N"));
+    let opts = SyncOptions::default();
+    sync(&store, &hub, &targets(&["a"]), &opts);
+    hub.put("a", text("v2"));
+    let before = snapshot(store.layout().root());
+    let plan = engine::plan(&store, &t, &hub, &opts).unwrap();
+    let r = engine::dry_run(&plan);
+    assert_eq!(
+        outcomes(&r),
+        vec![
+            ("a".into(), Outcome::WouldUpdate),
+            ("new_one".into(), Outcome::WouldPull)
+        ]
+    );
+    assert_eq!(snapshot(store.layout().root()), before);
+    assert!(!hub.calls().iter().any(|c| c.starts_with("push")));
+}
+
+#[test]
+fn marked_chat_edit_is_pushed_with_its_parent_and_round_trips() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    let base = hub.put("chat", chat("You are terse.", "{q}"));
+    let t = targets(&["chat"]);
+    let opts = SyncOptions {
+        auto_push: true,
+        ..SyncOptions::default()
+    };
+    sync(&store, &hub, &t, &opts);
+    let name = PromptName::new("chat").unwrap();
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store.mark_edited(&lock, &name).unwrap();
+    drop(lock);
+    let edited = "=== system ===\nYou are terse, {persona}.\n=== placeholder: history ===\n\n=== human ===\n{q}";
+    fs::write(store.layout().text_path(&name), edited).unwrap();
+    let r = sync(&store, &hub, &t, &opts);
+    let Outcome::Pushed {
+        commit: Some(new_commit),
+    } = &r.prompts[0].outcome
+    else {
+        panic!("{r}")
+    };
+    assert!(hub.calls().contains(&format!("push chat parent={base}")));
+    let m = store.read_metadata(&name).unwrap().unwrap();
+    assert_eq!(m.sync_direction.as_deref(), Some("push"));
+    assert!(!m.locally_modified);
+    assert_eq!(m.hub_commit_hash.as_deref(), Some(new_commit.as_str()));
+    // The pushed manifest keeps what the text cannot express and gains the new variable.
+    let pushed = hub.repos.lock().unwrap()["chat"].last().unwrap().1.clone();
+    assert_eq!(pushed["kwargs"]["metadata"]["team"], "qa");
+    assert_eq!(pushed["kwargs"]["messages"][1]["kwargs"]["optional"], true);
+    assert_eq!(
+        pushed["kwargs"]["input_variables"],
+        json!(["history", "persona", "q"])
+    );
+    // Pull it back into an empty cache: the same text.
+    let (_d2, other) = setup();
+    sync(&other, &hub, &t, &SyncOptions::default());
+    assert_eq!(read(&other, "chat"), edited);
+    // And the first cache is up to date with it.
+    let r = sync(&store, &hub, &t, &SyncOptions::default());
+    assert_eq!(r.prompts[0].outcome, Outcome::Unchanged);
+}
+
+#[test]
+fn pinned_refs_one_failing_prompt_and_converged_texts() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    let c1 = hub.put("pinned", text("P1"));
+    hub.put("pinned", text("P2"));
+    hub.tags
+        .lock()
+        .unwrap()
+        .insert(("pinned".into(), "prod".into()), c1.clone());
+    hub.put("flaky", text("F"));
+    hub.put("same", text("S2"));
+    let t = vec![
+        Target {
+            name: PromptName::new("pinned").unwrap(),
+            hub_ref: HubRef::new("prod").unwrap(),
+        },
+        Target {
+            name: PromptName::new("flaky").unwrap(),
+            hub_ref: HubRef::latest(),
+        },
+    ];
+    hub.failing.lock().unwrap().push("flaky".into());
+    let r = sync(&store, &hub, &t, &SyncOptions::default());
+    assert_eq!(read(&store, "pinned"), "P1");
+    assert!(
+        matches!(&r.prompts[1].outcome, Outcome::Error(e) if e.contains("503")),
+        "{r}"
+    );
+    assert!(
+        !store
+            .layout()
+            .text_path(&PromptName::new("flaky").unwrap())
+            .exists()
+    );
+    // A tag can move: it is fetched every time; a full commit hash is not.
+    hub.calls.lock().unwrap().clear();
+    let by_hash = vec![Target {
+        name: PromptName::new("pinned").unwrap(),
+        hub_ref: HubRef::new(&c1).unwrap(),
+    }];
+    sync(&store, &hub, &t[..1], &SyncOptions::default());
+    assert_eq!(hub.calls(), vec!["pull pinned prod".to_owned()]);
+    hub.calls.lock().unwrap().clear();
+    // The recorded ref differs (prod vs the hash): fetched once, then known.
+    sync(&store, &hub, &by_hash, &SyncOptions::default());
+    hub.calls.lock().unwrap().clear();
+    sync(&store, &hub, &by_hash, &SyncOptions::default());
+    assert_eq!(hub.calls(), Vec::<String>::new());
+
+    // Converged: the local text was edited to what the hub now has.
+    let same = targets(&["same"]);
+    hub.put("same", text("S1"));
+    let (_d2, s2) = setup();
+    let hub2 = MemHub::default();
+    hub2.put("same", text("S1"));
+    sync(&s2, &hub2, &same, &SyncOptions::default());
+    fs::write(
+        s2.layout().text_path(&PromptName::new("same").unwrap()),
+        "S3",
+    )
+    .unwrap();
+    hub2.put("same", text("S3"));
+    let r = sync(&s2, &hub2, &same, &SyncOptions::default());
+    assert_eq!(r.prompts[0].outcome, Outcome::Recorded);
+    let m = s2
+        .read_metadata(&PromptName::new("same").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        m.hub_content_hash.as_deref(),
+        Some(sha256_hex(b"S3").as_str())
+    );
+}
