@@ -2,5 +2,6 @@
 //! generator and helpers for building throwaway crates with cargo.
 
 pub mod example_cache;
+pub mod fake_hub;
 pub mod throwaway;
 pub mod workspace;
