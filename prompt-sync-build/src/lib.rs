@@ -14,6 +14,12 @@
 //! `rerun-if-changed` / `rerun-if-env-changed` lines so cargo reruns it only when
 //! something it depends on changed, and never tracks the API key.
 //!
+//! Online, it checks the hub at most once per `refresh_interval` (the time of the last
+//! check is kept in `OUT_DIR`; `PROMPT_SYNC_REFRESH=1` forces a check, and a prompt the
+//! cache lacks is always fetched), pulls what changed through the sync engine, and falls
+//! back to the cache with one `cargo:warning` per cause when the hub, the network or the
+//! key fails. It never pushes.
+//!
 //! Offline when any of: `PROMPT_SYNC_OFFLINE` is `1`/`true`, `CARGO_NET_OFFLINE` is
 //! true, `DOCS_RS` is set, no `LANGSMITH_API_KEY`/`LANGCHAIN_API_KEY`, or the package is
 //! built from a registry or by `cargo package`.
@@ -25,6 +31,7 @@ pub mod hub;
 pub mod mode;
 mod needed;
 mod offline;
+mod online;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -202,11 +209,7 @@ impl Builder {
             ),
             Some(_) => {}
             None => {
-                // The seam for the online sync (hub client + sync engine): until it
-                // lands, an online build falls back to the cache like any hub failure.
-                out.warning(
-                    "online sync is not available in this version of prompt-sync: using the committed prompt cache",
-                );
+                online::sync(env, &config, &store, &needed, out);
             }
         }
         let may_write = offline != Some(OfflineReason::Packaged);

@@ -145,7 +145,16 @@ fn explicit_offline_is_silent_and_the_key_is_never_tracked() {
 #[test]
 fn online_falls_back_to_the_cache_with_a_warning() {
     let pkg = package(&["a"], &[], &[("a", "A")]);
-    let e = env(&[("LANGSMITH_API_KEY", "lsv2_pt_do_not_leak")]);
+    // A port nothing listens on: the hub is unreachable.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out_dir = tempfile::tempdir().unwrap();
+    let e = env(&[
+        ("LANGSMITH_API_KEY", "lsv2_pt_do_not_leak"),
+        ("LANGSMITH_ENDPOINT", &endpoint),
+        ("OUT_DIR", out_dir.path().to_str().unwrap()),
+    ]);
     let report = Builder::new()
         .package_dir(pkg.path())
         .run_with(&e)
@@ -154,7 +163,11 @@ fn online_falls_back_to_the_cache_with_a_warning() {
     assert_eq!(report.offline, None);
     let text = report.directives.to_string();
     assert!(
-        text.contains("cargo:warning=online sync is not available"),
+        text.contains("cargo:warning=prompt-sync: cannot sync with the hub: cannot reach the hub"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rerun-if-env-changed=LANGSMITH_ENDPOINT"),
         "{text}"
     );
     assert!(!text.contains("lsv2_pt_do_not_leak"));

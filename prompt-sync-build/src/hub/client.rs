@@ -1,1 +1,424 @@
-//! The HTTP client (being written).
+//! [`HttpHub`]: the [`Hub`] operations over the LangSmith REST API, sent the way the
+//! Python SDK sends them (`langsmith-api.md` §4, §5):
+//!
+//! | operation | request |
+//! |---|---|
+//! | [`Hub::list_repos`] | `GET {endpoint}/repos?limit=100&offset=N&is_archived=false&sort_field=updated_at&sort_direction=desc[&tenant_handle=OWNER]`, paged |
+//! | [`Hub::pull`] | `GET {endpoint}/commits/{owner}/{name}/{ref}` |
+//! | [`Hub::list_commits`] | `GET {endpoint}/commits/{owner}/{name}?limit=L&offset=N` |
+//! | [`Hub::repo_exists`] | `GET {endpoint}/repos/{owner}/{name}` (200 / 404) |
+//! | [`Hub::create_repo`] | `POST {endpoint}/repos` (409: exists, fine) |
+//! | [`Hub::push`] | `POST {endpoint}/commits/{owner}/{name}` (409 Nothing to commit: no-op) |
+//! | [`Hub::add_tag`] | `POST {endpoint}/repos/{owner}/{name}/tags` |
+//!
+//! Paths are appended to the endpoint as given, so an endpoint ending in `/api/v1`
+//! works; path segments are percent-encoded where needed. Retries follow
+//! [`retry`]; one `reqwest` blocking client (one connection pool) serves every
+//! request, from any number of threads.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+mod http;
+pub mod retry;
+
+use self::http::{Call, Reply, Transport};
+use self::retry::Replay;
+use super::settings::OWN_WORKSPACE;
+use super::{CommitSummary, Hub, HubError, HubSettings, PulledCommit, PushOutcome, RepoSummary};
+
+/// Repos (and commits) asked for per page: the API's maximum.
+const PAGE_SIZE: usize = 100;
+
+/// Pages read before deciding a listing does not end.
+const MAX_PAGES: usize = 10_000;
+
+/// Timeouts, retries and limits of an [`HttpHub`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Limit on establishing a connection (TCP + TLS). Default 5 s.
+    pub connect_timeout: Duration,
+    /// Limit on one attempt: until the response headers arrive, and again on each
+    /// read of the body, which must also finish within it (so an attempt ends
+    /// within about twice this). Default 30 s.
+    pub total_timeout: Duration,
+    /// Retries after the first attempt (see [`retry`]). Default 3.
+    pub max_retries: u32,
+    /// First backoff wait without `Retry-After`; doubles each retry, with jitter.
+    /// Default 250 ms.
+    pub base_backoff: Duration,
+    /// Largest response body accepted (after decompression). Default 10 MiB.
+    pub max_body_bytes: u64,
+    /// Longest wait: a `Retry-After` above it ends the retries, and backoff waits
+    /// are capped at it. Default 10 s.
+    pub max_retry_after: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(30),
+            max_retries: 3,
+            base_backoff: Duration::from_millis(250),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The LangSmith hub over HTTP. Cheap to clone (clones share one connection pool);
+/// `Send + Sync`, so [`Hub::pull_many`] runs its pulls in parallel on it.
+#[derive(Clone)]
+pub struct HttpHub {
+    settings: HubSettings,
+    transport: Transport,
+}
+
+impl HttpHub {
+    /// Builds the client for `settings`. Fails with [`HubError::Config`] when the
+    /// endpoint is not a usable URL, is plain `http` to a non-loopback host, or the
+    /// key / workspace id cannot be sent as headers.
+    pub fn new(settings: HubSettings, options: ClientOptions) -> Result<HttpHub, HubError> {
+        let transport = Transport::new(&settings, options)?;
+        Ok(HttpHub {
+            settings,
+            transport,
+        })
+    }
+
+    /// The settings this client was built with.
+    pub fn settings(&self) -> &HubSettings {
+        &self.settings
+    }
+
+    /// The options this client was built with.
+    pub fn options(&self) -> &ClientOptions {
+        self.transport.options()
+    }
+
+    /// `GET` returning the JSON of a 2xx answer, or the mapped error.
+    fn get_json(
+        &self,
+        path: &[&str],
+        query: &[(&str, &str)],
+        what: &str,
+    ) -> Result<Value, HubError> {
+        let reply = self.transport.execute(&Call {
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+            replay: Replay::Safe,
+        })?;
+        if !reply.is_success() {
+            return Err(self.transport.status_error(&reply, what));
+        }
+        self.transport.json(&reply)
+    }
+
+    fn post(&self, path: &[&str], body: &Value, replay: Replay) -> Result<Reply, HubError> {
+        self.transport.execute(&Call {
+            method: Method::POST,
+            path,
+            query: &[],
+            body: Some(body),
+            replay,
+        })
+    }
+}
+
+impl fmt::Debug for HttpHub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpHub")
+            .field("endpoint", &self.settings.endpoint)
+            .field("owner", &self.settings.owner)
+            .field("workspace_id", &self.settings.workspace_id)
+            .field("api_key", &self.settings.api_key)
+            .field("options", self.transport.options())
+            .finish()
+    }
+}
+
+/// Checks settings without building a client (same checks as [`HttpHub::new`]).
+pub fn check_settings(settings: &HubSettings) -> Result<(), HubError> {
+    settings.validate()
+}
+
+impl Hub for HttpHub {
+    /// Pages through `GET /repos` (newest update first, as the SDK asks). A repo
+    /// handle listed twice is kept once. A repo updated while the pages are read
+    /// moves to the front and can be missed by this listing; callers pull a needed
+    /// prompt that is absent from the list rather than treat it as deleted.
+    fn list_repos(&self, owner: &str) -> Result<Vec<RepoSummary>, HubError> {
+        let limit = PAGE_SIZE.to_string();
+        let what = format!("the prompt list of `{owner}`");
+        let mut repos: Vec<RepoSummary> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut offset = 0usize;
+        for _ in 0..MAX_PAGES {
+            let offset_text = offset.to_string();
+            let mut query: Vec<(&str, &str)> = vec![
+                ("limit", &limit),
+                ("offset", &offset_text),
+                ("is_archived", "false"),
+                ("sort_field", "updated_at"),
+                ("sort_direction", "desc"),
+            ];
+            if owner != OWN_WORKSPACE {
+                query.push(("tenant_handle", owner));
+            }
+            let page = self.get_json(&["repos"], &query, &what)?;
+            let items = field_array(&page, "repos", "the prompt list")?;
+            let total = page.get("total").and_then(Value::as_u64);
+            let count = items.len();
+            let before = repos.len();
+            for item in items {
+                let repo = parse_repo(item)?;
+                if seen.insert(repo.repo_handle.clone()) {
+                    repos.push(repo);
+                }
+            }
+            if count > 0 && repos.len() == before {
+                return Err(HubError::BadResponse {
+                    detail: format!(
+                        "the prompt list sent the same page again at offset {offset} (paging is broken)"
+                    ),
+                });
+            }
+            offset += count;
+            let done = count == 0 || count < PAGE_SIZE || total.is_some_and(|t| offset as u64 >= t);
+            if done {
+                return Ok(repos);
+            }
+        }
+        Err(HubError::BadResponse {
+            detail: format!("the prompt list did not end after {MAX_PAGES} pages"),
+        })
+    }
+
+    fn pull(&self, owner: &str, name: &str, hub_ref: &str) -> Result<PulledCommit, HubError> {
+        let hub_ref = if hub_ref.trim().is_empty() {
+            "latest"
+        } else {
+            hub_ref
+        };
+        let what = format!("prompt `{owner}/{name}` at `{hub_ref}`");
+        let body = self.get_json(&["commits", owner, name, hub_ref], &[], &what)?;
+        let commit_hash = body
+            .get("commit_hash")
+            .and_then(Value::as_str)
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad_shape(&what, "a `commit_hash` string"))?;
+        let manifest = body
+            .get("manifest")
+            .filter(|m| m.is_object())
+            .ok_or_else(|| bad_shape(&what, "a `manifest` object"))?;
+        Ok(PulledCommit {
+            commit_hash: commit_hash.to_owned(),
+            manifest: manifest.clone(),
+        })
+    }
+
+    fn list_commits(
+        &self,
+        owner: &str,
+        name: &str,
+        limit: usize,
+    ) -> Result<Vec<CommitSummary>, HubError> {
+        let what = format!("prompt `{owner}/{name}`");
+        let mut commits: Vec<CommitSummary> = Vec::new();
+        let mut offset = 0usize;
+        while commits.len() < limit {
+            let page_limit = (limit - commits.len()).min(PAGE_SIZE);
+            let (limit_text, offset_text) = (page_limit.to_string(), offset.to_string());
+            let page = self.get_json(
+                &["commits", owner, name],
+                &[("limit", &limit_text), ("offset", &offset_text)],
+                &what,
+            )?;
+            let items = field_array(&page, "commits", "the commit list")?;
+            let total = page.get("total").and_then(Value::as_u64);
+            for item in items.iter().take(limit - commits.len()) {
+                commits.push(parse_commit(item)?);
+            }
+            offset += items.len();
+            if items.len() < page_limit || total.is_some_and(|t| offset as u64 >= t) {
+                break;
+            }
+        }
+        Ok(commits)
+    }
+
+    fn repo_exists(&self, owner: &str, name: &str) -> Result<bool, HubError> {
+        let reply = self.transport.execute(&Call {
+            method: Method::GET,
+            path: &["repos", owner, name],
+            query: &[],
+            body: None,
+            replay: Replay::Safe,
+        })?;
+        match reply.status {
+            404 => Ok(false),
+            _ if reply.is_success() => {
+                let body = self.transport.json(&reply)?;
+                if body.get("repo").is_some_and(Value::is_object) {
+                    Ok(true)
+                } else {
+                    Err(bad_shape(
+                        &format!("repo `{owner}/{name}`"),
+                        "a `repo` object",
+                    ))
+                }
+            }
+            _ => Err(self
+                .transport
+                .status_error(&reply, &format!("prompt `{owner}/{name}`"))),
+        }
+    }
+
+    fn create_repo(&self, name: &str, description: Option<&str>) -> Result<(), HubError> {
+        let body = json!({
+            "repo_handle": name,
+            "description": description.unwrap_or(""),
+            "readme": "",
+            "tags": [],
+            "is_public": false,
+        });
+        let reply = self.post(&["repos"], &body, Replay::Converges)?;
+        if reply.is_success() || reply.status == 409 {
+            return Ok(());
+        }
+        Err(self.transport.status_error(
+            &reply,
+            "the hub's `/repos` route (check LANGSMITH_ENDPOINT)",
+        ))
+    }
+
+    fn push(
+        &self,
+        owner: &str,
+        name: &str,
+        manifest: &Value,
+        parent_commit: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<PushOutcome, HubError> {
+        let mut body = Map::new();
+        body.insert(
+            "parent_commit".to_owned(),
+            parent_commit.map_or(Value::Null, |p| Value::String(p.to_owned())),
+        );
+        body.insert("manifest".to_owned(), manifest.clone());
+        if let Some(d) = description {
+            body.insert("description".to_owned(), Value::String(d.to_owned()));
+        }
+        let reply = self.post(
+            &["commits", owner, name],
+            &Value::Object(body),
+            Replay::Converges,
+        )?;
+        let what = format!("prompt `{owner}/{name}`");
+        if reply.status == 409
+            && reply
+                .text()
+                .to_ascii_lowercase()
+                .contains("nothing to commit")
+        {
+            return Ok(PushOutcome::NothingToCommit);
+        }
+        if !reply.is_success() {
+            return Err(self.transport.status_error(&reply, &what));
+        }
+        let answer = self.transport.json(&reply)?;
+        // The SDKs read `commit.commit_hash` / `commit.id` (JS falls back to the top level).
+        let commit = answer.get("commit").unwrap_or(&answer);
+        let commit_hash = commit
+            .get("commit_hash")
+            .and_then(Value::as_str)
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                bad_shape(&format!("the new commit of {what}"), "`commit.commit_hash`")
+            })?;
+        Ok(PushOutcome::Created {
+            commit_hash: commit_hash.to_owned(),
+            commit_id: commit.get("id").and_then(id_text),
+        })
+    }
+
+    fn add_tag(&self, owner: &str, name: &str, tag: &str, commit_id: &str) -> Result<(), HubError> {
+        let body = json!({ "tag_name": tag, "commit_id": commit_id });
+        let reply = self.post(&["repos", owner, name, "tags"], &body, Replay::Once)?;
+        if reply.is_success() {
+            return Ok(());
+        }
+        Err(self.transport.status_error(
+            &reply,
+            &format!("commit `{commit_id}` of prompt `{owner}/{name}`"),
+        ))
+    }
+}
+
+/// The array `key` of a JSON object, or [`HubError::BadResponse`].
+fn field_array<'a>(body: &'a Value, key: &str, what: &str) -> Result<&'a Vec<Value>, HubError> {
+    body.get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad_shape(what, &format!("a `{key}` array")))
+}
+
+fn parse_repo(item: &Value) -> Result<RepoSummary, HubError> {
+    let repo_handle = item
+        .get("repo_handle")
+        .and_then(Value::as_str)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad_shape("an entry of the prompt list", "a `repo_handle` string"))?;
+    let last_commit_hash = match item.get("last_commit_hash") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(h)) if h.is_empty() => None,
+        Some(Value::String(h)) => Some(h.clone()),
+        Some(_) => {
+            return Err(bad_shape(
+                &format!("prompt `{repo_handle}` in the prompt list"),
+                "`last_commit_hash` as a string or null",
+            ));
+        }
+    };
+    Ok(RepoSummary {
+        repo_handle: repo_handle.to_owned(),
+        last_commit_hash,
+    })
+}
+
+fn parse_commit(item: &Value) -> Result<CommitSummary, HubError> {
+    let commit_hash = item
+        .get("commit_hash")
+        .and_then(Value::as_str)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad_shape("an entry of the commit list", "a `commit_hash` string"))?;
+    Ok(CommitSummary {
+        commit_hash: commit_hash.to_owned(),
+        id: item.get("id").and_then(id_text),
+        created_at: item
+            .get("created_at")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
+/// An id as text (a UUID string; a number is accepted too).
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn bad_shape(what: &str, expected: &str) -> HubError {
+    HubError::BadResponse {
+        detail: format!("the answer for {what} has no {expected}"),
+    }
+}

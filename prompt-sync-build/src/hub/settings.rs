@@ -1,6 +1,22 @@
-//! Hub settings from the environment and config (filled in by the client work).
+//! Hub settings: where the hub is, the key, the workspace and the owner.
+//!
+//! [`HubSettings::from_env`] reads them the way the LangSmith SDKs do: for each
+//! `NAME`, `LANGSMITH_<NAME>` then `LANGCHAIN_<NAME>`, a value that is empty or only
+//! whitespace counts as unset, and surrounding quotes are stripped. The endpoint is
+//! checked by [`parse_endpoint`]: `https`, or plain `http` to a loopback host only.
 
 use std::fmt;
+use std::net::IpAddr;
+
+use reqwest::Url;
+
+use super::HubError;
+
+/// The API URL used when neither the environment nor the config names one.
+pub const DEFAULT_ENDPOINT: &str = "https://api.smith.langchain.com";
+
+/// The owner meaning "the API key's own workspace".
+pub const OWN_WORKSPACE: &str = "-";
 
 /// The API key. Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -41,4 +57,263 @@ pub struct HubSettings {
     pub workspace_id: Option<String>,
     /// The owner prompts are pulled from: `-` or a tenant handle.
     pub owner: String,
+}
+
+impl HubSettings {
+    /// Settings from the environment (through `lookup`) and the package config.
+    ///
+    /// Reads `API_KEY`, `ENDPOINT` and `WORKSPACE_ID`, each as `LANGSMITH_<NAME>` then
+    /// `LANGCHAIN_<NAME>`. The endpoint is the environment's, else `config_endpoint`,
+    /// else [`DEFAULT_ENDPOINT`]; the owner is `config_owner` (`-` when empty).
+    /// `Ok(None)` when no API key is set; [`HubError::Config`] when the endpoint or the
+    /// owner cannot be used.
+    pub fn from_env(
+        lookup: &dyn Fn(&str) -> Option<String>,
+        config_endpoint: Option<&str>,
+        config_owner: &str,
+    ) -> Result<Option<HubSettings>, HubError> {
+        let Some(api_key) = sdk_var(lookup, "API_KEY") else {
+            return Ok(None);
+        };
+        let endpoint = match sdk_var(lookup, "ENDPOINT") {
+            Some(e) => e,
+            None => config_endpoint
+                .map(clean_value)
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()),
+        };
+        let settings = HubSettings {
+            api_key: Secret::new(api_key),
+            endpoint: normalise_endpoint(&endpoint),
+            workspace_id: sdk_var(lookup, "WORKSPACE_ID"),
+            owner: normalise_owner(config_owner),
+        };
+        settings.validate()?;
+        Ok(Some(settings))
+    }
+
+    /// Checks what [`HttpHub::new`](super::client::HttpHub::new) checks, without
+    /// building a client: the endpoint (see [`parse_endpoint`]), the owner, and that
+    /// the key and the workspace id can be sent as header values.
+    pub fn validate(&self) -> Result<(), HubError> {
+        parse_endpoint(&self.endpoint)?;
+        check_owner(&self.owner)?;
+        if !is_header_safe(self.api_key.expose()) {
+            return Err(HubError::Config {
+                detail: "the LangSmith API key contains characters that cannot be sent in an HTTP header (check LANGSMITH_API_KEY for stray line breaks)".to_owned(),
+            });
+        }
+        if let Some(ws) = &self.workspace_id
+            && !is_header_safe(ws)
+        {
+            return Err(HubError::Config {
+                detail: "LANGSMITH_WORKSPACE_ID contains characters that cannot be sent in an HTTP header".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `owner` is `-` or a tenant handle that fits in a URL segment.
+pub fn check_owner(owner: &str) -> Result<(), HubError> {
+    let bad = owner.is_empty()
+        || owner == "."
+        || owner == ".."
+        || owner
+            .chars()
+            .any(|c| c == '/' || c == '?' || c == '#' || c == '%' || c.is_whitespace());
+    if bad {
+        return Err(HubError::Config {
+            detail: format!(
+                "the hub owner `{owner}` is not a tenant handle: use `-` (the API key's own workspace) or the workspace's handle"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Parses and checks an endpoint: an absolute `https` URL, or `http` to a loopback
+/// host (`127.0.0.0/8`, `::1`, `localhost`), without user info, query or fragment.
+/// The text is normalised first (see [`normalise_endpoint`]).
+pub fn parse_endpoint(endpoint: &str) -> Result<Url, HubError> {
+    let text = normalise_endpoint(endpoint);
+    let url = Url::parse(&text).map_err(|e| HubError::Config {
+        detail: format!(
+            "the hub endpoint `{text}` is not a valid URL ({e}); set LANGSMITH_ENDPOINT to e.g. {DEFAULT_ENDPOINT}"
+        ),
+    })?;
+    let config = |why: &str| HubError::Config {
+        detail: format!("the hub endpoint `{text}` {why}"),
+    };
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(config(&format!(
+            "is not an http(s) URL with a host; set LANGSMITH_ENDPOINT to e.g. {DEFAULT_ENDPOINT}"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(config(
+            "contains a user name or password; put the key in LANGSMITH_API_KEY instead",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(config("must not have a query (`?…`) or fragment (`#…`)"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(config(
+            "uses plain http, which would send the API key unencrypted; use https (plain http is allowed only for loopback hosts: 127.0.0.1, ::1, localhost)",
+        )),
+        other => Err(config(&format!(
+            "uses the `{other}` scheme; use https (or http for a loopback host)"
+        ))),
+    }
+}
+
+/// Trims whitespace and surrounding quotes, and drops trailing `/`s.
+pub fn normalise_endpoint(endpoint: &str) -> String {
+    clean_value(endpoint).trim_end_matches('/').to_owned()
+}
+
+/// Whether the URL's host is a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// `LANGSMITH_<name>`, then `LANGCHAIN_<name>`, cleaned; empty counts as unset.
+fn sdk_var(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    ["LANGSMITH_", "LANGCHAIN_"].iter().find_map(|prefix| {
+        lookup(&format!("{prefix}{name}"))
+            .map(|v| clean_value(&v))
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// Trims whitespace and surrounding `"`/`'` quotes (as the Python SDK does).
+fn clean_value(value: &str) -> String {
+    value
+        .trim()
+        .trim_matches('"')
+        .trim_matches('\'')
+        .trim()
+        .to_owned()
+}
+
+fn normalise_owner(owner: &str) -> String {
+    let owner = clean_value(owner);
+    if owner.is_empty() {
+        OWN_WORKSPACE.to_owned()
+    } else {
+        owner
+    }
+}
+
+/// Visible ASCII and spaces only (what an HTTP header value may carry safely).
+fn is_header_safe(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn no_key_means_none() {
+        let e = env(&[("LANGSMITH_ENDPOINT", "https://x.example")]);
+        assert!(HubSettings::from_env(&e, None, "-").unwrap().is_none());
+        let e = env(&[("LANGSMITH_API_KEY", "  "), ("LANGCHAIN_API_KEY", "\"\"")]);
+        assert!(HubSettings::from_env(&e, None, "-").unwrap().is_none());
+    }
+
+    #[test]
+    fn langsmith_first_then_langchain() {
+        let e = env(&[
+            ("LANGSMITH_API_KEY", ""),
+            ("LANGCHAIN_API_KEY", " 'lc-key' "),
+            (
+                "LANGCHAIN_ENDPOINT",
+                "\"https://eu.api.smith.langchain.com/\"",
+            ),
+            ("LANGSMITH_WORKSPACE_ID", "ws-1"),
+            ("LANGCHAIN_WORKSPACE_ID", "ws-2"),
+        ]);
+        let s = HubSettings::from_env(&e, Some("https://ignored.example"), "")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.api_key.expose(), "lc-key");
+        assert_eq!(s.endpoint, "https://eu.api.smith.langchain.com");
+        assert_eq!(s.workspace_id.as_deref(), Some("ws-1"));
+        assert_eq!(s.owner, "-");
+    }
+
+    #[test]
+    fn config_endpoint_then_default() {
+        let e = env(&[("LANGSMITH_API_KEY", "k")]);
+        let s = HubSettings::from_env(&e, Some(" https://h.example/api/v1/ "), "team")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.endpoint, "https://h.example/api/v1");
+        assert_eq!(s.owner, "team");
+        let s = HubSettings::from_env(&e, None, "-").unwrap().unwrap();
+        assert_eq!(s.endpoint, DEFAULT_ENDPOINT);
+    }
+
+    #[test]
+    fn http_only_for_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://[::1]:9/api/v1",
+            "http://LOCALHOST:1",
+            "https://api.smith.langchain.com/",
+        ] {
+            parse_endpoint(ok).unwrap();
+        }
+        for bad in [
+            "http://api.smith.langchain.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.example",
+            "ftp://x.example",
+            "not a url",
+            "https://user:pw@x.example",
+            "https://x.example/?a=1",
+        ] {
+            let err = parse_endpoint(bad).unwrap_err();
+            assert!(matches!(err, HubError::Config { .. }), "{bad}: {err:?}");
+        }
+        let msg = parse_endpoint("http://hub.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("use https"), "{msg}");
+    }
+
+    #[test]
+    fn bad_owner_and_key_are_config_errors() {
+        let e = env(&[("LANGSMITH_API_KEY", "k")]);
+        assert!(HubSettings::from_env(&e, None, "a/b").is_err());
+        let e = env(&[("LANGSMITH_API_KEY", "k\u{7}ey")]);
+        let err = HubSettings::from_env(&e, None, "-").unwrap_err();
+        assert!(!err.to_string().contains("k\u{7}ey"));
+    }
 }

@@ -1,0 +1,209 @@
+//! The online half of the build step: at most one hub check per `refresh_interval`,
+//! pulls through the sync engine, and a fallback to the committed cache (one
+//! `cargo:warning` per cause) when anything goes wrong. Never pushes.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use prompt_sync_core::config::Config;
+use prompt_sync_core::store::Store;
+use prompt_sync_core::{HubRef, PromptName};
+
+use crate::directives::Directives;
+use crate::engine::{self, Outcome, SyncOptions, Target};
+use crate::env::Env;
+use crate::hub::client::{ClientOptions, HttpHub};
+use crate::hub::{Hub, HubSettings};
+use crate::needed::Needed;
+
+/// `PROMPT_SYNC_REFRESH=1` forces a hub check even within the refresh interval.
+pub const REFRESH_VAR: &str = "PROMPT_SYNC_REFRESH";
+
+/// The file in `OUT_DIR` holding the time of the last hub check (seconds since the
+/// epoch). It lives in `OUT_DIR` so checking writes nothing to the source tree.
+const LAST_CHECK_FILE: &str = "prompt-sync-last-check";
+
+/// `PROMPT_SYNC_TIMEOUT=SECONDS` bounds each hub request (default 30).
+pub const TIMEOUT_VAR: &str = "PROMPT_SYNC_TIMEOUT";
+
+/// Syncs the needed prompts with the hub when due. Every problem becomes a warning;
+/// the caller then verifies the cache, which fails the build only when a required
+/// prompt is still unusable.
+pub(crate) fn sync(
+    env: &Env,
+    config: &Config,
+    store: &Store,
+    needed: &Needed,
+    out: &mut Directives,
+) {
+    let lookup = |k: &str| env.var(k);
+    let settings = match HubSettings::from_env(&lookup, config.endpoint.as_deref(), &config.owner) {
+        Ok(Some(s)) => s,
+        Ok(None) => return,
+        Err(e) => {
+            out.warning(&format!(
+                "prompt-sync: {e}; using the committed prompt cache"
+            ));
+            return;
+        }
+    };
+    let stamp = env
+        .var_os("OUT_DIR")
+        .map(|d| PathBuf::from(d).join(LAST_CHECK_FILE));
+    let forced = env.flag(REFRESH_VAR);
+    let missing = needed.required.iter().any(|n| {
+        !store.layout().text_path(n).exists() || !store.layout().metadata_path(n).exists()
+    });
+    if !forced && !missing && checked_recently(stamp.as_deref(), config.refresh_interval) {
+        return;
+    }
+    let mut options = ClientOptions::default();
+    if let Some(secs) = env
+        .var(TIMEOUT_VAR)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        options.total_timeout = std::time::Duration::from_secs(secs.max(1));
+        options.connect_timeout = options.connect_timeout.min(options.total_timeout);
+    }
+    let hub = match HttpHub::new(settings.clone(), options) {
+        Ok(h) => h,
+        Err(e) => {
+            out.warning(&format!(
+                "prompt-sync: {e}; using the committed prompt cache"
+            ));
+            return;
+        }
+    };
+    let targets = targets(config, store, needed);
+    let opts = SyncOptions {
+        owner: settings.owner.clone(),
+        ..SyncOptions::default()
+    };
+    run(&hub, store, &targets, &opts, out);
+    if let Some(stamp) = &stamp {
+        let _ = std::fs::write(stamp, now_secs().to_string());
+    }
+}
+
+/// Plans and applies a pull-only sync, turning problems into warnings.
+pub(crate) fn run(
+    hub: &dyn Hub,
+    store: &Store,
+    targets: &[Target],
+    opts: &SyncOptions,
+    out: &mut Directives,
+) {
+    let plan = match engine::plan(store, targets, hub, opts) {
+        Ok(p) => p,
+        Err(e) => {
+            out.warning(&format!(
+                "prompt-sync: cannot sync with the hub: {e}; using the committed prompt cache"
+            ));
+            return;
+        }
+    };
+    let report = engine::apply(store, plan, hub, opts, |p| {
+        eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display())
+    });
+    for r in &report.repaired {
+        out.warning(&format!("prompt-sync repaired the cache: {r}"));
+    }
+    // One warning per distinct cause, naming the prompts it affected.
+    let mut errors: Vec<(String, Vec<String>)> = Vec::new();
+    for p in &report.prompts {
+        match &p.outcome {
+            Outcome::Pulled => out.warning(&format!("prompt-sync: pulled `{}` from the hub", p.name)),
+            Outcome::Updated { .. } => out.warning(&format!(
+                "prompt-sync: updated `{}` from the hub (the old text is in backups)",
+                p.name
+            )),
+            Outcome::UnmarkedEdit => out.warning(&format!(
+                "prompt-sync: `{}` was edited without `prompt-sync mark-edited {}`; kept it (the build will refuse it until marked or restored)",
+                p.name, p.name
+            )),
+            Outcome::Conflict(why) => out.warning(&format!(
+                "prompt-sync: conflict on `{}`: kept the local text; {why}",
+                p.name
+            )),
+            Outcome::LocalEdit => {} // the cache check warns about unpushed edits
+            Outcome::Error(e) => match errors.iter_mut().find(|(cause, _)| cause == e) {
+                Some((_, names)) => names.push(p.name.clone()),
+                None => errors.push((e.clone(), vec![p.name.clone()])),
+            },
+            _ => {}
+        }
+    }
+    for (cause, names) in errors {
+        out.warning(&format!(
+            "prompt-sync: could not sync {}: {cause}; using the committed cache",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+}
+
+/// The prompts to sync and their refs: the config's refs, `latest` for prompts found
+/// in code, the recorded ref for prompts only in the cache.
+fn targets(config: &Config, store: &Store, needed: &Needed) -> Vec<Target> {
+    needed
+        .all()
+        .map(|name| {
+            let configured = config
+                .prompts
+                .iter()
+                .find(|p| &p.name == name)
+                .map(|p| p.hub_ref.clone());
+            let recorded = || recorded_ref(store, name);
+            Target {
+                name: name.clone(),
+                hub_ref: configured.or_else(recorded).unwrap_or_else(HubRef::latest),
+            }
+        })
+        .collect()
+}
+
+fn recorded_ref(store: &Store, name: &PromptName) -> Option<HubRef> {
+    let meta = store.read_metadata(name).ok().flatten()?;
+    HubRef::new(meta.hub_ref.as_deref()?).ok()
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// True when the stamp file records a check less than `interval` seconds ago.
+fn checked_recently(stamp: Option<&Path>, interval: u64) -> bool {
+    let Some(last) = stamp
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+    else {
+        return false;
+    };
+    now_secs().saturating_sub(last) < interval
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_interval_is_read_from_the_stamp() {
+        let d = tempfile::tempdir().unwrap();
+        let stamp = d.path().join(LAST_CHECK_FILE);
+        assert!(!checked_recently(Some(&stamp), 300));
+        std::fs::write(&stamp, now_secs().to_string()).unwrap();
+        assert!(checked_recently(Some(&stamp), 300));
+        assert!(!checked_recently(Some(&stamp), 0));
+        std::fs::write(&stamp, (now_secs() - 400).to_string()).unwrap();
+        assert!(!checked_recently(Some(&stamp), 300));
+        std::fs::write(&stamp, "garbage").unwrap();
+        assert!(!checked_recently(Some(&stamp), 300));
+        assert!(!checked_recently(None, 300));
+    }
+}
