@@ -190,7 +190,11 @@ fn a_hub_change_is_pulled_on_refresh_and_not_within_the_interval() {
     // A new `prompt!` call is fetched on the next build, even within the interval.
     hub.put_prompt("extra", text_manifest("brand new", &[]));
     hub.clear_requests();
-    fs::write(app.path().join("src/main.rs"), printing_main(&["motd", "extra"])).unwrap();
+    fs::write(
+        app.path().join("src/main.rs"),
+        printing_main(&["motd", "extra"]),
+    )
+    .unwrap();
     let (ok, err) = build(&app, &online(&hub));
     assert!(ok, "{err}");
     assert!(err.contains("pulled `extra` from the hub"), "{err}");
