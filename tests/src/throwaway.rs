@@ -93,6 +93,12 @@ prompt-sync-build = {{ path = {build:?} }}
             .env_remove("LANGCHAIN_API_KEY")
             .env_remove("PROMPT_SYNC_OFFLINE")
             .env_remove("PROMPT_SYNC_DIR")
+            .env_remove("PROMPT_SYNC_REFRESH")
+            .env_remove("PROMPT_SYNC_TIMEOUT")
+            .env_remove("LANGSMITH_ENDPOINT")
+            .env_remove("LANGCHAIN_ENDPOINT")
+            .env_remove("LANGSMITH_WORKSPACE_ID")
+            .env_remove("LANGCHAIN_WORKSPACE_ID")
             .env_remove("RUSTFLAGS")
             .env("CARGO_TERM_COLOR", "never");
         for (k, v) in extra_env {
