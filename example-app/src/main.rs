@@ -2,11 +2,14 @@
 //! compile time from the committed cache and verified against their SHA-256.
 //!
 //! `example-app` lists the embedded prompts; `example-app NAME` prints one: its
-//! text, hash, hub commit and messages.
+//! text, hash, hub commit and messages; `example-app --render` renders every prompt
+//! with sample values, with `prompt!("name", var = …)` and with the runtime API.
 
 use std::process::ExitCode;
 
 use prompt_sync::{MessageTemplate, Prompt, PromptKind};
+
+mod render;
 
 /// A text prompt (f-string).
 const SUMMARIZER: Prompt = prompt_sync::prompt!("summarizer");
@@ -30,10 +33,20 @@ fn main() -> ExitCode {
         }
         [flag] if flag == "-h" || flag == "--help" => {
             println!(
-                "usage: example-app [NAME]\n\nWithout NAME, lists the embedded prompts; with NAME, prints that prompt."
+                "usage: example-app [NAME | --render]\n\nWithout NAME, lists the embedded prompts; with NAME, prints that prompt;\nwith --render, renders every prompt with sample values."
             );
             ExitCode::SUCCESS
         }
+        [flag] if flag == "--render" => match render::render_all() {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         [name] => match prompts().into_iter().find(|p| p.name() == name) {
             Some(p) => {
                 show(p);

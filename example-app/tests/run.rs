@@ -55,3 +55,31 @@ fn unknown_names_are_a_clear_error() {
     assert!(stderr.contains("no prompt named `nope`"), "{stderr}");
     assert!(stderr.contains("summarizer"), "{stderr}");
 }
+
+#[test]
+fn renders_every_prompt_with_sample_values() {
+    let out = run(&["--render"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains(
+        "== summarizer\nSummarize the following text: Rust is a general-purpose language"
+    ));
+    assert!(stdout.contains(
+        "== support_assistant\n[system] You are a helpful assistant named Ada.\n\
+         [human] Hi, my order #42 has not arrived.\n\
+         [ai] Sorry to hear that! Let me look into it.\n\
+         [human] Where is my order now?\n"
+    ));
+    assert!(
+        stdout.contains("== greeter\n[system] Hi Tom &amp; Jerry\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[human] compile-time checked prompts"),
+        "{stdout}"
+    );
+}

@@ -3,8 +3,14 @@
 //! `prompt!("name")` finds the package's cache (`PROMPT_SYNC_DIR`, the config's
 //! `cache_dir`, or `prompts/langsmith_cache`), reads the text and metadata under the
 //! cache's shared lock, verifies them with `prompt_sync_core::verify`, and expands to a
-//! `prompt_sync::Prompt` constant. It also expands `include_bytes!` of both files, so
-//! editing either rebuilds the crate. It never uses the network and never writes.
+//! `prompt_sync::Prompt` constant, with the prompt's render plan (templates parsed by
+//! `prompt_sync_core::render`, partial variables, placeholders) embedded as constants.
+//! It also expands `include_bytes!` of both files, so editing either rebuilds the
+//! crate. It never uses the network and never writes.
+//!
+//! `prompt!("name", var = expr, …)` checks the variables against the prompt's at
+//! compile time and expands to code that renders the embedded template directly
+//! (see the `render` module).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -12,36 +18,66 @@ use std::sync::Mutex;
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::{LitStr, Token};
+use syn::{Expr, Ident, LitStr, Token};
 
 use prompt_sync_core::config::Config;
 use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
-use prompt_sync_core::model::{ChatMessage, PromptBody, PromptKind, Role, TemplateFormat};
+use prompt_sync_core::model::{
+    ChatMessage, PromptBody, PromptKind, PromptModel, Role, TemplateFormat,
+};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::verify::{Verified, verify};
 use prompt_sync_core::{Error, PromptName};
 
 mod expand;
+mod plan_tokens;
+mod render;
 
-/// Embeds a cached prompt; see the `prompt-sync` crate.
+/// Embeds a cached prompt, or renders it; see the `prompt-sync` crate.
 #[proc_macro]
 pub fn prompt(input: TokenStream) -> TokenStream {
     let args = match syn::parse::<Args>(input) {
         Ok(a) => a,
         Err(e) => return e.to_compile_error().into(),
     };
-    match load(&args.name) {
-        Ok(found) => expand::expand(&found).into(),
-        Err(msg) => syn::Error::new(args.name.span(), msg)
-            .to_compile_error()
-            .into(),
+    let found = match load(&args.name) {
+        Ok(found) => found,
+        Err(msg) => {
+            return syn::Error::new(args.name.span(), msg)
+                .to_compile_error()
+                .into();
+        }
+    };
+    let model = found.model();
+    let plan = prompt_sync_core::render::PromptPlan::new(
+        &model,
+        found.verified.metadata.manifest.as_ref(),
+    );
+    if args.vars.is_empty() {
+        return expand::expand(&found, &plan).into();
+    }
+    match render::expand(&found, &model, &plan, &args) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
     }
 }
 
-/// The macro's arguments: one string literal.
+/// The macro's arguments: the prompt's name, then `var = expr` pairs.
 struct Args {
     name: LitStr,
+    vars: Vec<VarArg>,
+}
+
+/// One `var = expr` argument.
+struct VarArg {
+    /// The name as written (for spans).
+    ident: Ident,
+    /// The variable's name (`r#type` is `type`).
+    name: String,
+    /// The value.
+    expr: Expr,
 }
 
 impl Parse for Args {
@@ -54,21 +90,47 @@ impl Parse for Args {
         let name: LitStr = input
             .parse()
             .map_err(|e| syn::Error::new(e.span(), usage))?;
-        if input.peek(Token![,]) {
+        let mut vars = Vec::new();
+        while !input.is_empty() {
             input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let pair_usage = "expected `variable = value` after the prompt name, e.g. `prompt!(\"summarizer\", text = article)`";
+            let ident: Ident = input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), pair_usage))?;
+            if !input.peek(Token![=]) {
+                return Err(syn::Error::new(ident.span(), pair_usage));
+            }
+            input.parse::<Token![=]>()?;
+            let expr: Expr = input.parse()?;
+            vars.push(VarArg {
+                name: ident.unraw().to_string(),
+                ident,
+                expr,
+            });
         }
-        if !input.is_empty() {
-            return Err(input.error(
-                "unexpected tokens after the prompt name; `prompt!` takes one string literal",
-            ));
-        }
-        Ok(Args { name })
+        Ok(Args { name, vars })
     }
 }
 
 /// A verified prompt and the files it was read from.
 pub(crate) struct Found {
     verified: Verified,
+}
+
+impl Found {
+    /// The prompt model of what is embedded: the cached text as its kind, with the
+    /// metadata's format and variables.
+    fn model(&self) -> PromptModel {
+        let v = &self.verified;
+        PromptModel {
+            body: v.body.clone(),
+            template_format: v.metadata.format(),
+            input_variables: v.metadata.input_variables.clone().unwrap_or_default(),
+        }
+    }
 }
 
 fn load(lit: &LitStr) -> Result<Found, String> {

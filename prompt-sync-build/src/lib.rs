@@ -203,6 +203,11 @@ impl Builder {
         } else {
             mode::offline_reason(env, &package_dir)
         };
+        let may_write = offline != Some(OfflineReason::Packaged);
+        if may_write {
+            // Before syncing, so what a killed sync left is never mistaken for an edit.
+            offline::repair_leftovers(&store, out)?;
+        }
         match &offline {
             Some(OfflineReason::NoApiKey) => out.warning(
                 "no LANGSMITH_API_KEY set: using the committed prompt cache (set the key to sync with the hub, or PROMPT_SYNC_OFFLINE=1 to silence this)",
@@ -212,7 +217,6 @@ impl Builder {
                 online::sync(env, &config, &store, &needed, out);
             }
         }
-        let may_write = offline != Some(OfflineReason::Packaged);
         offline::verify_cache(&store, &needed, &package_dir, may_write, out)?;
         out.track_env(env);
         let mut names: Vec<PromptName> = needed.all().cloned().collect();

@@ -2,17 +2,45 @@
 
 use std::path::Path;
 
+use prompt_sync_core::PromptName;
 use prompt_sync_core::store::Store;
-use prompt_sync_core::verify::{Failure, verify};
+use prompt_sync_core::verify::{Failure, Problem, verify};
 
 use crate::BuildError;
 use crate::directives::Directives;
 use crate::needed::Needed;
 
+/// Finishes or rolls back what a killed process left (an interrupted write, temporary
+/// files) under the exclusive lock, with one warning per action. Best effort: when the
+/// cache cannot be locked or written (a read-only checkout) it warns and leaves the
+/// cache as it is; verification then names any prompt that is really unusable.
+pub(crate) fn repair_leftovers(store: &Store, out: &mut Directives) -> Result<(), BuildError> {
+    if !store.needs_repair().map_err(BuildError::Setup)? {
+        return Ok(());
+    }
+    let repaired = store
+        .lock_exclusive(|p| eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display()))
+        .and_then(|lock| store.repair(&lock));
+    match repaired {
+        Ok(actions) => {
+            for action in actions {
+                out.warning(&format!("prompt-sync repaired the cache: {action}"));
+            }
+        }
+        Err(e) => out.warning(&format!(
+            "prompt-sync: an interrupted sync left files in the cache that cannot be repaired here: {e}; run `prompt-sync repair` where the cache is writable"
+        )),
+    }
+    Ok(())
+}
+
 /// Checks every needed prompt. Required prompts that fail are a build error listing
-/// each one; cache-only prompts that fail are warnings. What a killed process left (an
-/// interrupted write, temporary files) is repaired first, under the exclusive lock,
-/// unless the package may not be written (built from a registry or by `cargo package`).
+/// each one; cache-only prompts that fail are warnings. What a killed process left is
+/// repaired ([`repair_leftovers`]) before the verdict, unless the package may not be
+/// written (built from a registry or by `cargo package`): verification reads every
+/// prompt anyway, so it is what notices an interrupted write (only a temporary file
+/// needs a directory listing of its own), and the prompts are verified again after a
+/// repair.
 pub(crate) fn verify_cache(
     store: &Store,
     needed: &Needed,
@@ -20,17 +48,21 @@ pub(crate) fn verify_cache(
     may_write: bool,
     out: &mut Directives,
 ) -> Result<(), BuildError> {
-    if may_write && store.needs_repair().map_err(BuildError::Setup)? {
-        let lock = store
-            .lock_exclusive(|p| {
-                eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display())
-            })
-            .map_err(BuildError::Setup)?;
-        for action in store.repair(&lock).map_err(BuildError::Setup)? {
-            out.warning(&format!("prompt-sync repaired the cache: {action}"));
+    let mut checked = check(store, needed)?;
+    if may_write && (checked.interrupted || store.has_leftover_files()) {
+        repair_leftovers(store, out)?;
+        checked = check(store, needed)?;
+    }
+    let mut failures = Vec::new();
+    for (name, result) in checked.results {
+        match result {
+            Ok(true) => out.warning(&format!(
+                "prompt `{name}` has local edits that are not on the hub: publish them with `prompt-sync push {name}`"
+            )),
+            Ok(false) => {}
+            Err(f) => failures.push(f),
         }
     }
-    let failures = check(store, needed, out)?;
     let (required, optional): (Vec<Failure>, Vec<Failure>) = failures
         .into_iter()
         .partition(|f| needed.required.contains(&f.name));
@@ -47,19 +79,71 @@ pub(crate) fn verify_cache(
     }
 }
 
-fn check(store: &Store, needed: &Needed, out: &mut Directives) -> Result<Vec<Failure>, BuildError> {
+/// Fewest prompts worth verifying on more than one thread.
+const PARALLEL_MIN: usize = 64;
+
+/// Most threads verifying at once.
+const MAX_THREADS: usize = 4;
+
+/// What verifying every needed prompt found.
+struct Checked<'a> {
+    /// Per prompt, in [`Needed::all`] order: `Ok(locally_modified)` or the failure.
+    results: Vec<(&'a PromptName, Result<bool, Failure>)>,
+    /// Some prompt is in the middle of an interrupted write.
+    interrupted: bool,
+}
+
+/// Verifies every needed prompt under the shared lock, on several threads when there
+/// are many (verifying is reading and hashing).
+fn check<'a>(store: &Store, needed: &'a Needed) -> Result<Checked<'a>, BuildError> {
     let _lock = store
         .lock_shared(|p| eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display()))
         .map_err(BuildError::Setup)?;
-    let mut failures = Vec::new();
-    for name in needed.all() {
-        match verify(store, name) {
-            Ok(v) if v.metadata.locally_modified => out.warning(&format!(
-                "prompt `{name}` has local edits that are not on the hub: publish them with `prompt-sync push {name}`"
-            )),
-            Ok(_) => {}
-            Err(f) => failures.push(f),
-        }
-    }
-    Ok(failures)
+    let names: Vec<&PromptName> = needed.all().collect();
+    let threads = if names.len() < PARALLEL_MIN {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+    };
+    // `Ok((locally_modified, pending_write))` or the failure.
+    let verify_one = |name: &PromptName| {
+        verify(store, name).map(|v| {
+            (
+                v.metadata.locally_modified,
+                v.metadata.pending_write.is_some(),
+            )
+        })
+    };
+    let results: Vec<Result<(bool, bool), Failure>> = if threads < 2 {
+        names.iter().map(|n| verify_one(n)).collect()
+    } else {
+        let chunk = names.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = names
+                .chunks(chunk)
+                .map(|part| s.spawn(move || part.iter().map(|n| verify_one(n)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .zip(names.chunks(chunk))
+                .flat_map(|(h, part)| {
+                    // A verifying thread cannot panic short of a bug; verify its part here then.
+                    h.join()
+                        .unwrap_or_else(|_| part.iter().map(|n| verify_one(n)).collect())
+                })
+                .collect()
+        })
+    };
+    let interrupted = results.iter().any(|r| match r {
+        Ok((_, pending)) => *pending,
+        Err(f) => matches!(f.problem, Problem::Interrupted),
+    });
+    Ok(Checked {
+        results: names
+            .into_iter()
+            .zip(results)
+            .map(|(n, r)| (n, r.map(|(modified, _)| modified)))
+            .collect(),
+        interrupted,
+    })
 }

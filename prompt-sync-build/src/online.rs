@@ -2,6 +2,7 @@
 //! pulls through the sync engine, and a fallback to the committed cache (one
 //! `cargo:warning` per cause) when anything goes wrong. Never pushes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,7 +11,7 @@ use prompt_sync_core::store::Store;
 use prompt_sync_core::{HubRef, PromptName};
 
 use crate::directives::Directives;
-use crate::engine::{self, Outcome, SyncOptions, Target};
+use crate::engine::{self, Outcome, SyncOptions};
 use crate::env::Env;
 use crate::hub::client::{ClientOptions, HttpHub};
 use crate::hub::{Hub, HubSettings};
@@ -74,7 +75,7 @@ pub(crate) fn sync(
             return;
         }
     };
-    let targets = targets(config, store, needed);
+    let targets = targets(config, needed);
     let opts = SyncOptions {
         owner: settings.owner.clone(),
         ..SyncOptions::default()
@@ -85,16 +86,17 @@ pub(crate) fn sync(
     }
 }
 
-/// Plans and applies a pull-only sync, turning problems into warnings.
+/// Plans and applies a pull-only sync, turning problems into warnings. A target
+/// without a ref follows the one its metadata records (`latest` when none).
 pub(crate) fn run(
     hub: &dyn Hub,
     store: &Store,
-    targets: &[Target],
+    targets: &[(PromptName, Option<HubRef>)],
     opts: &SyncOptions,
     out: &mut Directives,
 ) {
-    let plan = match engine::plan(store, targets, hub, opts) {
-        Ok(p) => p,
+    let report = match plan_and_apply(hub, store, targets, opts) {
+        Ok(r) => r,
         Err(e) => {
             out.warning(&format!(
                 "prompt-sync: cannot sync with the hub: {e}; using the committed prompt cache"
@@ -102,9 +104,6 @@ pub(crate) fn run(
             return;
         }
     };
-    let report = engine::apply(store, plan, hub, opts, |p| {
-        eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display())
-    });
     for r in &report.repaired {
         out.warning(&format!("prompt-sync repaired the cache: {r}"));
     }
@@ -126,14 +125,23 @@ pub(crate) fn run(
                 p.name
             )),
             Outcome::LocalEdit => {} // the cache check warns about unpushed edits
-            Outcome::Error(e) => match errors.iter_mut().find(|(cause, _)| cause == e) {
-                Some((_, names)) => names.push(p.name.clone()),
-                None => errors.push((e.clone(), vec![p.name.clone()])),
-            },
+            Outcome::Error(e) => {
+                // The same failure of many prompts is one cause, whatever their names.
+                let cause = e.replace(&format!("prompt `{}/{}`", opts.owner, p.name), "each prompt");
+                match errors.iter_mut().find(|(c, _)| *c == cause) {
+                    Some((_, names)) => names.push(p.name.clone()),
+                    None => errors.push((cause, vec![p.name.clone()])),
+                }
+            }
             _ => {}
         }
     }
     for (cause, names) in errors {
+        // A cause of one prompt is shown as the engine reported it.
+        let cause = match names.as_slice() {
+            [one] => cause.replace("each prompt", &format!("prompt `{}/{one}`", opts.owner)),
+            _ => cause,
+        };
         out.warning(&format!(
             "prompt-sync: could not sync {}: {cause}; using the committed cache",
             names
@@ -145,29 +153,63 @@ pub(crate) fn run(
     }
 }
 
-/// The prompts to sync and their refs: the config's refs, `latest` for prompts found
-/// in code, the recorded ref for prompts only in the cache.
-fn targets(config: &Config, store: &Store, needed: &Needed) -> Vec<Target> {
-    needed
-        .all()
-        .map(|name| {
-            let configured = config
-                .prompts
+/// Plans and applies. A prompt another process wrote between planning and applying
+/// (parallel build scripts sharing a cache, rust-analyzer, the CLI) is not written
+/// over; it is planned and applied once more against what that process left, so
+/// concurrent builds do not end in "the cached prompt changed while syncing".
+fn plan_and_apply(
+    hub: &dyn Hub,
+    store: &Store,
+    targets: &[(PromptName, Option<HubRef>)],
+    opts: &SyncOptions,
+) -> Result<engine::SyncReport, crate::hub::HubError> {
+    let waiting = |p: &Path| eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display());
+    let plan = engine::plan_specs(store, targets, hub, opts)?;
+    let planned: Vec<(String, engine::LocalState)> = plan
+        .prompts
+        .iter()
+        .map(|p| (p.target.name.to_string(), p.local.clone()))
+        .collect();
+    let mut report = engine::apply(store, plan, hub, opts, waiting);
+    let raced: Vec<(PromptName, Option<HubRef>)> = report
+        .prompts
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Error(_)))
+        .filter(|r| {
+            planned
                 .iter()
-                .find(|p| &p.name == name)
-                .map(|p| p.hub_ref.clone());
-            let recorded = || recorded_ref(store, name);
-            Target {
-                name: name.clone(),
-                hub_ref: configured.or_else(recorded).unwrap_or_else(HubRef::latest),
-            }
+                .any(|(name, local)| *name == r.name && !local.still_current(store))
         })
-        .collect()
+        .filter_map(|r| targets.iter().find(|(n, _)| n.as_str() == r.name).cloned())
+        .collect();
+    if raced.is_empty() {
+        return Ok(report);
+    }
+    let Ok(plan) = engine::plan_specs(store, &raced, hub, opts) else {
+        return Ok(report);
+    };
+    let again = engine::apply(store, plan, hub, opts, waiting);
+    report.repaired.extend(again.repaired);
+    for r in again.prompts {
+        if let Some(slot) = report.prompts.iter_mut().find(|p| p.name == r.name) {
+            *slot = r;
+        }
+    }
+    Ok(report)
 }
 
-fn recorded_ref(store: &Store, name: &PromptName) -> Option<HubRef> {
-    let meta = store.read_metadata(name).ok().flatten()?;
-    HubRef::new(meta.hub_ref.as_deref()?).ok()
+/// The prompts to sync and their refs: the config's ref for a prompt the config
+/// lists; for any other prompt, no ref here: planning reads its metadata anyway, and
+/// follows the ref recorded there (`latest` when none).
+fn targets(config: &Config, needed: &Needed) -> Vec<(PromptName, Option<HubRef>)> {
+    let mut configured: HashMap<&PromptName, &HubRef> = HashMap::new();
+    for p in &config.prompts {
+        configured.entry(&p.name).or_insert(&p.hub_ref);
+    }
+    needed
+        .all()
+        .map(|name| (name.clone(), configured.get(name).map(|r| (*r).clone())))
+        .collect()
 }
 
 fn now_secs() -> u64 {

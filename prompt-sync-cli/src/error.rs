@@ -44,13 +44,6 @@ impl CliError {
         self.hints.push(hint.into());
         self
     }
-
-    /// A command that needs the hub client, which this version does not have.
-    pub(crate) fn not_available(command: &str) -> Self {
-        CliError::usage(format!(
-            "`prompt-sync {command}` is not available yet in this version (it needs the hub client)"
-        ))
-    }
 }
 
 impl From<Error> for CliError {

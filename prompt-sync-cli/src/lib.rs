@@ -1,27 +1,42 @@
 //! The `prompt-sync` command line, also run as `cargo prompt-sync`.
 //!
-//! This version works on the local cache alone:
+//! - `status [--offline] [--json]`: one row per prompt (configured, used by `prompt!`,
+//!   or cached) with its three-way state against the hub (`unknown` offline);
+//! - `sync [NAME…] [--all] [--auto-push] [--dry-run] [--force-pull] [--json]`: pulls
+//!   what changed on the hub, in the original tool's output style;
+//! - `push NAME… [--tag TAG]… [--description TEXT] [--dry-run] [--force] [--json]`:
+//!   publishes marked local edits, creating new prompts;
+//! - `diff NAME [--offline] [--exit-code]`: unified diff hub → local (and base → each
+//!   side on a conflict);
+//! - `mark-edited NAME`, `new NAME [--from FILE] [--chat]`,
+//!   `restore NAME [--backup ID | --list | --hub]`, `repair`;
+//! - `check [--offline] [--json]`: the CI gate.
 //!
-//! - `status --offline`: one row per prompt (configured, used by `prompt!`, or cached)
-//!   with its state, whether it is locally modified, its last sync, direction and commit;
-//! - `check --offline`: exits 0 only if every prompt the package uses is intact and has
-//!   no unpushed local edit (exit 1 otherwise), for CI;
-//! - `mark-edited NAME`: marks a prompt as locally modified before you edit it;
-//! - `restore NAME --list`: lists a prompt's backups.
+//! Without a subcommand the original smart-prompt-sync flags work: `--all`,
+//! `--prompt NAME`, `--status`, `--mark-edited NAME`, `--auto-push`, `--dry-run`.
+//! `--workspace` runs `status`, `sync`, `check` and `repair` on every workspace member
+//! with `[package.metadata.prompt-sync]`.
 //!
-//! `sync`, `push`, `diff`, `restore` and `new` need the hub client: they take their
-//! planned arguments but say they are not available yet.
-//!
-//! Exit codes: 0 success, 1 a failed check or operation, 2 a usage error (bad
-//! arguments, an invalid prompt name, a command this version lacks).
+//! Exit codes: 0 success, 1 a conflict, an error or a failed check, 2 a usage error
+//! (bad arguments, an invalid prompt name).
 
 mod check;
 mod cli;
+mod connect;
+mod diff;
 mod error;
+mod local_state;
 mod mark;
+mod new;
+mod original;
 mod package;
+mod push;
 mod restore;
+mod states;
 mod status;
+mod sync;
+mod sync_output;
+mod textdiff;
 mod ui;
 
 use std::ffi::OsString;
@@ -29,8 +44,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+use serde_json::{Value, json};
+
 use crate::cli::{Cli, Command};
-use crate::error::{CliError, EXIT_FAILURE};
+use crate::error::{CliError, EXIT_FAILURE, parse_name};
 use crate::package::Package;
 use crate::ui::Ui;
 
@@ -83,8 +100,8 @@ where
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_FAILURE));
         }
     };
-    let ui = Ui::new(cli.quiet);
-    match execute(&cli, &ui) {
+    let ui = Ui::new(cli.quiet, cli.verbose);
+    match execute(cli, &ui) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             ui.error(&e.message);
@@ -96,32 +113,83 @@ where
     }
 }
 
-/// Runs a parsed command; `Ok` carries the exit code of a command that ran to the end.
-fn execute(cli: &Cli, ui: &Ui) -> Result<u8, CliError> {
-    let manifest = cli.manifest_path.as_deref();
-    match &cli.command {
-        Command::Status { offline: true } => {
-            status::run(&Package::open(manifest, ui)?, ui)?;
+/// Runs a parsed command line; `Ok` carries the exit code of a command that ran to the
+/// end.
+fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
+    let Cli {
+        manifest_path,
+        workspace,
+        original,
+        command,
+        ..
+    } = cli;
+    let (command, original) = original::resolve(command, original)?;
+    if workspace && !command.takes_workspace() {
+        return Err(CliError::usage(format!(
+            "`{}` works on one package; --workspace goes with status, sync, check and repair",
+            command.name()
+        ))
+        .hint("pass --manifest-path the Cargo.toml of the package instead"));
+    }
+    let manifest = manifest_path.as_deref();
+    let each = |ui: &Ui| Package::open_all(manifest, workspace, ui);
+    match &command {
+        Command::Status(args) => {
+            let ui = if args.json { ui.for_json() } else { *ui };
+            let mut out = Vec::new();
+            for_each(&each(&ui)?, &ui, |pkg| {
+                status::run(pkg, args, original, &ui, &mut out).map(|()| false)
+            })?;
+            print_json(args.json, &ui, out, None);
             Ok(0)
         }
-        Command::Status { offline: false } => Err(CliError::usage(
-            "online status needs the hub client, which is not available in this version",
-        )
-        .hint("run `prompt-sync status --offline` to show the state of the local cache")),
-        Command::Check { offline: true } => {
-            let clean = check::run(&Package::open(manifest, ui)?, ui)?;
-            Ok(if clean { 0 } else { EXIT_FAILURE })
+        Command::Check(args) => {
+            let ui = if args.json { ui.for_json() } else { *ui };
+            let mut out = Vec::new();
+            let failed = for_each(&each(&ui)?, &ui, |pkg| {
+                check::run(pkg, args, &ui, &mut out).map(|ok| !ok)
+            })?;
+            print_json(args.json, &ui, out, None);
+            Ok(if failed { EXIT_FAILURE } else { 0 })
         }
-        Command::Check { offline: false } => Err(CliError::usage(
-            "an online check needs the hub client, which is not available in this version",
-        )
-        .hint("run `prompt-sync check --offline` to check the local cache")),
+        Command::Sync(args) => {
+            let names = args
+                .names
+                .iter()
+                .map(|n| parse_name(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            let ui = if args.json { ui.for_json() } else { *ui };
+            let mut out = Vec::new();
+            let problems = for_each(&each(&ui)?, &ui, |pkg| {
+                sync::run(pkg, &names, args, &ui, &mut out)
+            })?;
+            print_json(args.json, &ui, out, Some(args.dry_run));
+            Ok(if problems { EXIT_FAILURE } else { 0 })
+        }
+        Command::Push(args) => {
+            let names = push::parse_args(args)?;
+            let ui = if args.json { ui.for_json() } else { *ui };
+            let pkg = Package::open(manifest, &ui)?;
+            let mut out = Vec::new();
+            let problems = push::run(&pkg, &names, args, &ui, &mut out)?;
+            print_json(args.json, &ui, out, Some(args.dry_run));
+            Ok(if problems { EXIT_FAILURE } else { 0 })
+        }
+        Command::Diff(args) => diff::run(manifest, args, ui),
         Command::MarkEdited { name } => {
-            mark::run(manifest, name, ui)?;
+            mark::run(manifest, name, original, ui)?;
+            Ok(0)
+        }
+        Command::New(args) => {
+            new::run(manifest, args, ui)?;
             Ok(0)
         }
         Command::Restore(args) if args.list => {
             restore::list(manifest, &args.name, ui)?;
+            Ok(0)
+        }
+        Command::Restore(args) if args.hub => {
+            restore::from_hub(manifest, &args.name, ui)?;
             Ok(0)
         }
         Command::Restore(args) => {
@@ -129,13 +197,46 @@ fn execute(cli: &Cli, ui: &Ui) -> Result<u8, CliError> {
             Ok(0)
         }
         Command::Repair => {
-            restore::repair(manifest, ui)?;
+            for_each(&each(ui)?, ui, |pkg| {
+                restore::repair(Some(&pkg.manifest), ui).map(|()| false)
+            })?;
             Ok(0)
         }
-        other @ (Command::Sync(_) | Command::Push(_) | Command::Diff { .. } | Command::New(_)) => {
-            Err(CliError::not_available(other.name()).hint(
-                "`prompt-sync status --offline`, `check --offline`, `mark-edited`, `restore` and `repair` work without it",
-            ))
+    }
+}
+
+/// Runs `f` on each package (with a heading when there are several); true when any
+/// run reported a problem.
+fn for_each(
+    packages: &[Package],
+    ui: &Ui,
+    mut f: impl FnMut(&Package) -> Result<bool, CliError>,
+) -> Result<bool, CliError> {
+    let mut problems = false;
+    for (i, pkg) in packages.iter().enumerate() {
+        if packages.len() > 1 {
+            if i > 0 {
+                ui.info("");
+            }
+            ui.info(format!("== {} ({}) ==", pkg.name, pkg.manifest.display()));
         }
+        problems |= f(pkg)?;
+    }
+    Ok(problems)
+}
+
+/// Prints the JSON document of a `--json` command: `{"packages": [...]}` (plus
+/// `dry_run` for sync and push).
+fn print_json(enabled: bool, ui: &Ui, packages: Vec<Value>, dry_run: Option<bool>) {
+    if !enabled {
+        return;
+    }
+    let mut doc = json!({ "packages": packages });
+    if let (Some(d), Some(obj)) = (dry_run, doc.as_object_mut()) {
+        obj.insert("dry_run".to_owned(), Value::Bool(d));
+    }
+    match serde_json::to_string_pretty(&doc) {
+        Ok(text) => ui.json(text),
+        Err(e) => ui.error(format!("cannot write JSON: {e}")),
     }
 }

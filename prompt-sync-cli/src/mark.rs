@@ -5,10 +5,15 @@ use std::path::Path;
 
 use crate::error::{CliError, parse_name};
 use crate::package::Package;
-use crate::ui::{Ui, show_path};
+use crate::ui::{Ui, show_from_cwd, show_path};
 
-/// Runs `mark-edited`.
-pub(crate) fn run(manifest_path: Option<&Path>, name: &str, ui: &Ui) -> Result<(), CliError> {
+/// Runs `mark-edited`; `original` prints the original tool's lines.
+pub(crate) fn run(
+    manifest_path: Option<&Path>,
+    name: &str,
+    original: bool,
+    ui: &Ui,
+) -> Result<(), CliError> {
     // The name is checked before anything else is read or written.
     let name = parse_name(name)?;
     let pkg = Package::open(manifest_path, ui)?;
@@ -32,11 +37,11 @@ pub(crate) fn run(manifest_path: Option<&Path>, name: &str, ui: &Ui) -> Result<(
     let text_path = store.mark_edited(&lock, &name)?;
     drop(lock);
 
-    let shown = match std::env::current_dir() {
-        Ok(cwd) => show_path(&text_path, &cwd),
-        Err(_) => text_path.display().to_string(),
-    };
-    if already {
+    let shown = show_from_cwd(&text_path);
+    if original {
+        ui.info(format!("📝 Marking {name} as locally edited..."));
+        ui.out(format!("✅ Done! Now you can safely edit {shown}"));
+    } else if already {
         ui.info(format!(
             "{name} is already marked as locally modified. Edit: {shown}"
         ));
@@ -44,7 +49,7 @@ pub(crate) fn run(manifest_path: Option<&Path>, name: &str, ui: &Ui) -> Result<(
         ui.info(format!("Marked {name} as locally modified. Edit: {shown}"));
     }
     ui.note(format!(
-        "hint: when you are done, `prompt-sync push {name}` publishes it (push comes in a later version)"
+        "hint: when you are done, `prompt-sync push {name}` publishes it"
     ));
     Ok(())
 }

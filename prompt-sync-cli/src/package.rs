@@ -8,7 +8,7 @@ use prompt_sync_core::config::Config;
 use prompt_sync_core::layout::CACHE_DIR_ENV;
 use prompt_sync_core::scan::{self, Found};
 use prompt_sync_core::store::Store;
-use prompt_sync_core::{CacheLayout, PromptName};
+use prompt_sync_core::{CacheLayout, HubRef, PromptName};
 
 use crate::error::CliError;
 use crate::ui::Ui;
@@ -16,6 +16,10 @@ use crate::ui::Ui;
 /// The package a command works on.
 #[derive(Debug)]
 pub(crate) struct Package {
+    /// Its name (`package.name`, or the directory name when unreadable).
+    pub name: String,
+    /// Its `Cargo.toml` (absolute).
+    pub manifest: PathBuf,
     /// Its directory (absolute).
     pub dir: PathBuf,
     /// Its effective prompt-sync config.
@@ -47,11 +51,90 @@ impl Package {
         }
         let env_dir = std::env::var_os(CACHE_DIR_ENV);
         let layout = CacheLayout::resolve(&dir, config.cache_dir.as_deref(), env_dir.as_deref());
+        let name = package_name(&manifest).unwrap_or_else(|| {
+            dir.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
         Ok(Package {
+            name,
+            manifest,
             dir,
             config,
             store: Store::new(layout),
         })
+    }
+
+    /// The packages a command works on: the one of [`Package::open`], or with
+    /// `workspace` every member of the workspace (found with `cargo metadata`, from
+    /// `manifest_path` or the current directory) that has `[package.metadata.prompt-sync]`,
+    /// sorted by name.
+    pub(crate) fn open_all(
+        manifest_path: Option<&Path>,
+        workspace: bool,
+        ui: &Ui,
+    ) -> Result<Vec<Package>, CliError> {
+        if !workspace {
+            return Ok(vec![Package::open(manifest_path, ui)?]);
+        }
+        let mut cmd = cargo_metadata::MetadataCommand::new();
+        cmd.no_deps();
+        if let Some(path) = manifest_path {
+            cmd.manifest_path(path);
+        }
+        let metadata = cmd.exec().map_err(|e| {
+            CliError::failure(format!(
+                "cannot read the workspace with `cargo metadata`: {e}"
+            ))
+            .hint("run inside a cargo workspace, or pass --manifest-path <workspace>/Cargo.toml")
+        })?;
+        let mut members: Vec<(String, PathBuf)> = metadata
+            .workspace_packages()
+            .into_iter()
+            .filter(|p| p.metadata.get("prompt-sync").is_some())
+            .map(|p| {
+                (
+                    p.name.to_string(),
+                    p.manifest_path.clone().into_std_path_buf(),
+                )
+            })
+            .collect();
+        members.sort();
+        if members.is_empty() {
+            return Err(CliError::failure(format!(
+                "no member of the workspace at `{}` has a [package.metadata.prompt-sync] table",
+                metadata.workspace_root
+            ))
+            .hint("add [package.metadata.prompt-sync] to the packages that use prompts"));
+        }
+        members
+            .iter()
+            .map(|(_, manifest)| Package::open(Some(manifest), ui))
+            .collect()
+    }
+
+    /// The prompts to look at: configured, used by `prompt!`, and cached, sorted.
+    pub(crate) fn all_prompts(&self) -> Result<std::collections::BTreeSet<PromptName>, CliError> {
+        let mut names: std::collections::BTreeSet<PromptName> =
+            self.config.prompts.iter().map(|p| p.name.clone()).collect();
+        names.extend(self.used_prompts()?.into_keys());
+        names.extend(self.store.layout().list()?.names);
+        Ok(names)
+    }
+
+    /// The ref to follow for `name`: the config's, else the one the metadata recorded,
+    /// else `latest`.
+    pub(crate) fn hub_ref(&self, name: &PromptName) -> HubRef {
+        if let Some(spec) = self.config.prompts.iter().find(|p| &p.name == name) {
+            return spec.hub_ref.clone();
+        }
+        self.store
+            .read_metadata(name)
+            .ok()
+            .flatten()
+            .and_then(|m| m.hub_ref)
+            .and_then(|r| HubRef::new(&r).ok())
+            .unwrap_or_else(HubRef::latest)
     }
 
     /// The names of the `prompt!("…")` calls in the package's sources that are valid
@@ -83,7 +166,7 @@ fn explicit_manifest(path: &Path) -> Result<PathBuf, CliError> {
             "`{}` has no [package] table (a virtual workspace manifest?)",
             path.display()
         ))
-        .hint("pass --manifest-path the Cargo.toml of one package of the workspace")),
+        .hint("pass --manifest-path the Cargo.toml of one package of the workspace, or add --workspace")),
     }
 }
 
@@ -113,6 +196,12 @@ fn find_manifest(start: &Path) -> Result<PathBuf, CliError> {
         err = err.hint("run prompt-sync inside a cargo package, or pass --manifest-path <PATH>");
     }
     Err(err)
+}
+
+/// `package.name` of a manifest, if readable.
+fn package_name(manifest: &Path) -> Option<String> {
+    let doc: toml::Table = fs::read_to_string(manifest).ok()?.parse().ok()?;
+    doc.get("package")?.get("name")?.as_str().map(str::to_owned)
 }
 
 /// Reads a `Cargo.toml` and tells whether it has a `[package]` table.

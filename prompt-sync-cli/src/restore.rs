@@ -1,12 +1,17 @@
 //! `prompt-sync restore NAME [--backup ID] [--list]`: list a prompt's backups, or put
 //! back the hub's text as of the last sync (offline, from the manifest the metadata
-//! keeps) or a chosen backup. What is replaced is backed up first.
+//! keeps) or a chosen backup, or with `--hub` the hub's current text. What is replaced
+//! is backed up first.
 
 use std::path::Path;
 
+use prompt_sync_build::engine::{self, Action, Outcome, State, SyncOptions, Target};
+use prompt_sync_core::PromptName;
+
+use crate::connect;
 use crate::error::{CliError, parse_name};
 use crate::package::Package;
-use crate::ui::{Ui, count, show_path};
+use crate::ui::{Ui, count, short, show_path};
 
 /// Runs `restore NAME --list`.
 pub(crate) fn list(manifest_path: Option<&Path>, name: &str, ui: &Ui) -> Result<(), CliError> {
@@ -94,4 +99,71 @@ pub(crate) fn repair(manifest_path: Option<&Path>, ui: &Ui) -> Result<(), CliErr
         ui.out(a);
     }
     Ok(())
+}
+
+/// Runs `restore NAME --hub`: puts back the hub's current text at the prompt's ref,
+/// over any local change (backed up first).
+pub(crate) fn from_hub(manifest_path: Option<&Path>, name: &str, ui: &Ui) -> Result<(), CliError> {
+    let name = parse_name(name)?;
+    let pkg = Package::open(manifest_path, ui)?;
+    let http = connect::connect(&pkg, ui)?;
+    let opts = SyncOptions {
+        owner: http.settings().owner.clone(),
+        force_pull: true,
+        ..SyncOptions::default()
+    };
+    let targets = [Target {
+        hub_ref: pkg.hub_ref(&name),
+        name: name.clone(),
+    }];
+    let plan = engine::plan(&pkg.store, &targets, &http, &opts)
+        .map_err(|e| CliError::failure(format!("cannot ask the hub: {e}")))?;
+    let Some(p) = plan.prompts.first() else {
+        return Err(CliError::failure("internal error: empty plan"));
+    };
+    if let Action::Fail(e) = &p.action {
+        return Err(CliError::failure(format!(
+            "cannot restore `{name}` from the hub: {e}"
+        )));
+    }
+    let commit = p
+        .hub
+        .as_ref()
+        .map(|h| short(&h.commit_hash).to_owned())
+        .unwrap_or_default();
+    if p.state == Some(State::LocalEdit) {
+        // The hub still has the text of the last sync: put that back.
+        let lock = pkg.store.lock_exclusive(|p| ui.waiting_for_lock(p))?;
+        let restored = pkg.store.restore_synced(&lock, &name)?;
+        drop(lock);
+        report(ui, &pkg, &name, &commit, restored.backup.as_deref());
+        return Ok(());
+    }
+    let result = engine::apply(&pkg.store, plan, &http, &opts, |p| ui.waiting_for_lock(p));
+    match result.prompts.into_iter().next().map(|r| r.outcome) {
+        Some(Outcome::Error(e)) => Err(CliError::failure(format!(
+            "cannot restore `{name}` from the hub: {e}"
+        ))),
+        Some(Outcome::Updated { backup }) => {
+            report(ui, &pkg, &name, &commit, backup.as_deref());
+            Ok(())
+        }
+        _ => {
+            report(ui, &pkg, &name, &commit, None);
+            Ok(())
+        }
+    }
+}
+
+fn report(ui: &Ui, pkg: &Package, name: &PromptName, commit: &str, backup: Option<&Path>) {
+    ui.info(format!(
+        "Restored {name} to the hub's current text (commit {commit}): {}",
+        show_path(&pkg.store.layout().text_path(name), &pkg.dir)
+    ));
+    if let Some(b) = backup {
+        ui.info(format!(
+            "The replaced text is in {}",
+            show_path(b, &pkg.dir)
+        ));
+    }
 }

@@ -1,145 +1,96 @@
-//! `prompt-sync status --offline`: one row per prompt, read from the cache alone.
+//! `prompt-sync status [--offline]`: one row per prompt (configured, used by `prompt!`,
+//! or cached) with its state, and a summary line.
+//!
+//! Online (an API key is set, `--offline` not given) the state is the three-way state
+//! of ARCHITECTURE.md §4, from the engine's plan (one paged list request, plus a fetch
+//! per prompt whose commit moved); nothing is written. Offline, the hub's side is
+//! unknown: an intact prompt shows `unknown`, a marked edit `local edit`.
 
 use std::collections::BTreeSet;
 
-use prompt_sync_core::error::Error;
-use prompt_sync_core::hash::short;
-use prompt_sync_core::verify::{self, Problem, Verified};
-use prompt_sync_core::{Metadata, PromptName};
+use prompt_sync_build::engine::{self, Action, PlannedPrompt, SyncOptions, Target};
+use prompt_sync_core::PromptName;
+use prompt_sync_core::metadata::Metadata;
+use prompt_sync_core::verify;
+use serde_json::{Value, json};
 
+use crate::cli::StatusArgs;
+use crate::connect::{self, Progress};
 use crate::error::CliError;
+use crate::local_state::LocalCheck;
 use crate::package::Package;
-use crate::ui::{Ui, count, show_path};
+use crate::states;
+use crate::sync::is_new_local;
+use crate::ui::{Ui, count, short, show_path};
 
-/// What the cache says about one prompt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    /// Intact, as last synced.
-    Ok,
-    /// Edited after `mark-edited`: will be pushed, the macro accepts it.
-    MarkedEdit,
-    /// Edited without `mark-edited`: the macro refuses it.
-    UnmarkedEdit,
-    /// Neither text nor metadata.
-    Missing,
-    /// Metadata without text.
-    MissingText,
-    /// Text without metadata.
-    MissingMetadata,
-    /// The metadata's hash was changed by hand.
-    MetadataMismatch,
-    /// A sync was killed half-way.
-    Interrupted,
-    /// A chat prompt's text does not parse.
-    BadChatText,
-    /// Metadata or text is corrupt (bad JSON, not UTF-8).
-    Corrupt,
-    /// Reading failed.
-    Unreadable,
-}
-
-impl State {
-    /// The state of a verification result.
-    pub(crate) fn of(result: &Result<Verified, verify::Failure>) -> State {
-        match result {
-            Ok(v) if v.metadata.locally_modified => State::MarkedEdit,
-            Ok(_) => State::Ok,
-            Err(f) => match &f.problem {
-                Problem::Missing {
-                    text_exists: false,
-                    metadata_exists: false,
-                } => State::Missing,
-                Problem::Missing {
-                    text_exists: false, ..
-                } => State::MissingText,
-                Problem::Missing { .. } => State::MissingMetadata,
-                Problem::UnmarkedEdit { .. } => State::UnmarkedEdit,
-                Problem::MetadataMismatch { .. } => State::MetadataMismatch,
-                Problem::Interrupted => State::Interrupted,
-                Problem::BadChatText(_) => State::BadChatText,
-                Problem::Store(Error::MetadataCorrupt { .. } | Error::NotUtf8 { .. }) => {
-                    State::Corrupt
-                }
-                Problem::Store(_) => State::Unreadable,
-            },
-        }
-    }
-
+/// One row of the table.
+#[derive(Clone, Debug)]
+pub(crate) struct Row {
+    name: String,
     /// The STATE column.
-    pub(crate) fn label(self) -> &'static str {
-        match self {
-            State::Ok => "ok",
-            State::MarkedEdit => "marked edit",
-            State::UnmarkedEdit => "unmarked edit",
-            State::Missing => "missing",
-            State::MissingText => "missing text",
-            State::MissingMetadata => "missing metadata",
-            State::MetadataMismatch => "metadata mismatch",
-            State::Interrupted => "interrupted",
-            State::BadChatText => "bad chat text",
-            State::Corrupt => "corrupt",
-            State::Unreadable => "unreadable",
-        }
-    }
-
-    /// True when the prompt cannot be embedded as it is.
-    pub(crate) fn needs_attention(self) -> bool {
-        !matches!(self, State::Ok | State::MarkedEdit)
-    }
+    label: String,
+    /// Locally modified (`None`: no metadata).
+    local: Option<bool>,
+    metadata: Option<Metadata>,
+    hub_commit: Option<String>,
+    attention: bool,
+    message: Option<String>,
 }
 
-const HEADER: [&str; 6] = ["NAME", "STATE", "LOCAL", "LAST SYNC", "DIRECTION", "COMMIT"];
-
-/// Runs `status --offline`.
-pub(crate) fn run(pkg: &Package, ui: &Ui) -> Result<(), CliError> {
-    let listing = pkg.store.layout().list()?;
-    let mut names: BTreeSet<PromptName> =
-        pkg.config.prompts.iter().map(|p| p.name.clone()).collect();
-    names.extend(pkg.used_prompts()?.into_keys());
-    names.extend(listing.names);
-
-    let _lock = pkg.store.lock_shared(|p| ui.waiting_for_lock(p))?;
-    let mut rows = Vec::with_capacity(names.len());
-    let (mut modified, mut attention) = (0, 0);
-    for name in &names {
-        let result = verify::verify(&pkg.store, name);
-        let state = State::of(&result);
-        let metadata = match result {
-            Ok(v) => Some(v.metadata),
-            // Whatever is wrong, show what the metadata says if it can be read.
-            Err(_) => pkg.store.read_metadata(name).ok().flatten(),
-        };
-        if metadata.as_ref().is_some_and(|m| m.locally_modified) {
-            modified += 1;
-        }
-        if state.needs_attention() {
-            attention += 1;
-        }
-        rows.push(row(name, state, metadata.as_ref()));
-    }
-
-    ui.info(format!(
-        "cache: {}",
-        show_path(pkg.store.layout().root(), &pkg.dir)
-    ));
-    if rows.is_empty() {
-        ui.info("no prompts: none configured in [package.metadata.prompt-sync], used by `prompt!` or cached");
+/// Runs `status` on one package. `original` prints the original tool's table.
+pub(crate) fn run(
+    pkg: &Package,
+    args: &StatusArgs,
+    original: bool,
+    ui: &Ui,
+    json_out: &mut Vec<Value>,
+) -> Result<(), CliError> {
+    let offline_reason = if args.offline {
+        Some("--offline".to_owned())
     } else {
-        for line in table(&rows) {
-            ui.out(line);
+        connect::offline_reason(pkg)
+    };
+    if let Some(reason) = offline_reason.as_deref().filter(|_| !args.offline) {
+        ui.note(format!(
+            "note: showing the cache only ({reason}); the hub's side shows as unknown"
+        ));
+    }
+    let listing = pkg.store.layout().list()?;
+    let names: BTreeSet<PromptName> = pkg.all_prompts()?;
+    let mut rows = local_rows(pkg, &names, ui)?;
+    if offline_reason.is_none() {
+        add_hub_states(pkg, &names, &mut rows, ui)?;
+    }
+
+    if original {
+        original_table(ui, &rows);
+    } else {
+        table_out(ui, pkg, &rows);
+    }
+    let modified = rows.iter().filter(|r| r.local == Some(true)).count();
+    let attention = rows.iter().filter(|r| r.attention).count();
+    if !original {
+        let mut summary = format!(
+            "{}, {} locally modified",
+            count(rows.len(), "prompt", "prompts"),
+            modified
+        );
+        if attention > 0 {
+            summary.push_str(&format!(", {attention} need attention"));
+        }
+        ui.out(summary);
+    }
+    for row in rows.iter().filter(|r| r.message.is_some()) {
+        if let Some(m) = &row.message {
+            ui.note(format!("{}: {m}", row.name));
         }
     }
-    let mut summary = format!(
-        "{}, {} locally modified",
-        count(rows.len(), "prompt", "prompts"),
-        modified
-    );
     if attention > 0 {
-        summary.push_str(&format!(", {attention} need attention"));
-    }
-    ui.out(summary);
-    if attention > 0 {
-        ui.note("hint: run `prompt-sync check --offline` for what is wrong and how to fix it");
+        if offline_reason.is_some() {
+            ui.note("hint: run `prompt-sync check --offline` for what is wrong and how to fix it");
+        } else {
+            ui.note("hint: `prompt-sync sync` pulls what the hub changed; `prompt-sync check` says what is wrong and how to fix it");
+        }
     }
     for path in &listing.ignored {
         ui.note(format!(
@@ -147,31 +98,177 @@ pub(crate) fn run(pkg: &Package, ui: &Ui) -> Result<(), CliError> {
             show_path(path, &pkg.dir)
         ));
     }
+    json_out.push(package_json(
+        pkg,
+        &rows,
+        offline_reason.as_deref(),
+        modified,
+        attention,
+    ));
     Ok(())
 }
 
-fn row(name: &PromptName, state: State, metadata: Option<&Metadata>) -> [String; 6] {
-    let dash = || "-".to_owned();
-    let local = match metadata {
-        Some(m) if m.locally_modified => "yes".to_owned(),
-        Some(_) => "no".to_owned(),
-        None => dash(),
+/// The rows as the cache alone tells them.
+fn local_rows(pkg: &Package, names: &BTreeSet<PromptName>, ui: &Ui) -> Result<Vec<Row>, CliError> {
+    let _lock = pkg.store.lock_shared(|p| ui.waiting_for_lock(p))?;
+    Ok(names
+        .iter()
+        .map(|name| {
+            let result = verify::verify(&pkg.store, name);
+            let check = LocalCheck::of(&result);
+            let metadata = match result {
+                Ok(v) => Some(v.metadata),
+                // Whatever is wrong, show what the metadata says if it can be read.
+                Err(_) => pkg.store.read_metadata(name).ok().flatten(),
+            };
+            let label = match check {
+                LocalCheck::Ok => "unknown",
+                LocalCheck::MarkedEdit if is_new_local(pkg, name) => "new",
+                LocalCheck::MarkedEdit => "local edit",
+                other => other.label(),
+            };
+            Row {
+                name: name.to_string(),
+                label: label.to_owned(),
+                local: metadata.as_ref().map(|m| m.locally_modified),
+                metadata,
+                hub_commit: None,
+                attention: check.needs_attention(),
+                message: None,
+            }
+        })
+        .collect())
+}
+
+/// Replaces the states the hub decides with the engine's plan.
+fn add_hub_states(
+    pkg: &Package,
+    names: &BTreeSet<PromptName>,
+    rows: &mut [Row],
+    ui: &Ui,
+) -> Result<(), CliError> {
+    let targets: Vec<Target> = names
+        .iter()
+        .zip(rows.iter())
+        // Local problems are shown as they are; new prompts are not on the hub.
+        .filter(|(n, r)| is_hub_decided(&r.label) && !is_new_local(pkg, n))
+        .map(|(n, _)| Target {
+            name: n.clone(),
+            hub_ref: pkg.hub_ref(n),
+        })
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let http = connect::connect(pkg, ui)?;
+    let hub = Progress::new(&http, *ui);
+    let opts = SyncOptions {
+        owner: http.settings().owner.clone(),
+        repair_first: false,
+        ..SyncOptions::default()
     };
+    let plan = engine::plan(&pkg.store, &targets, &hub, &opts).map_err(|e| {
+        CliError::failure(format!("cannot ask the hub: {e}"))
+            .hint("`prompt-sync status --offline` shows the cache without the hub")
+    })?;
+    ui.debug(format!("{} hub operations", hub.operations()));
+    for p in &plan.prompts {
+        if let Some(row) = rows.iter_mut().find(|r| r.name == p.target.name.as_str()) {
+            apply_plan(row, p);
+        }
+    }
+    Ok(())
+}
+
+/// States that only the hub can settle (the others are local problems).
+fn is_hub_decided(label: &str) -> bool {
+    matches!(
+        label,
+        "unknown" | "local edit" | "unmarked edit" | "missing"
+    )
+}
+
+fn apply_plan(row: &mut Row, p: &PlannedPrompt) {
+    row.hub_commit = p.hub.as_ref().map(|h| h.commit_hash.clone());
+    if let Action::Fail(e) = &p.action {
+        row.label = "error".to_owned();
+        row.message = Some(e.clone());
+        row.attention = true;
+        return;
+    }
+    if let Some(state) = p.state {
+        row.label = states::label(state).to_owned();
+        row.attention = !matches!(state, engine::State::UpToDate | engine::State::LocalEdit);
+    }
+}
+
+fn cells(row: &Row) -> [String; 6] {
+    let dash = || "-".to_owned();
+    let m = row.metadata.as_ref();
     [
-        name.to_string(),
-        state.label().to_owned(),
-        local,
-        metadata
-            .and_then(|m| m.last_sync_timestamp.clone())
+        row.name.clone(),
+        row.label.clone(),
+        match row.local {
+            Some(true) => "yes".to_owned(),
+            Some(false) => "no".to_owned(),
+            None => dash(),
+        },
+        m.and_then(|m| m.last_sync_timestamp.clone())
             .unwrap_or_else(dash),
-        metadata
-            .and_then(|m| m.sync_direction.clone())
+        m.and_then(|m| m.sync_direction.clone())
             .unwrap_or_else(dash),
-        metadata
-            .and_then(|m| m.hub_commit_hash.as_deref())
+        m.and_then(|m| m.hub_commit_hash.as_deref())
             .map(|h| short(h).to_owned())
             .unwrap_or_else(dash),
     ]
+}
+
+const HEADER: [&str; 6] = ["NAME", "STATE", "LOCAL", "LAST SYNC", "DIRECTION", "COMMIT"];
+
+fn table_out(ui: &Ui, pkg: &Package, rows: &[Row]) {
+    ui.info(format!(
+        "cache: {}",
+        show_path(pkg.store.layout().root(), &pkg.dir)
+    ));
+    if rows.is_empty() {
+        ui.info("no prompts: none configured in [package.metadata.prompt-sync], used by `prompt!` or cached");
+        return;
+    }
+    let cells: Vec<[String; 6]> = rows.iter().map(cells).collect();
+    for line in table(&cells) {
+        ui.out(line);
+    }
+}
+
+/// The original tool's `--status` table.
+fn original_table(ui: &Ui, rows: &[Row]) {
+    let rule = "=".repeat(50);
+    ui.out("📊 Prompt Sync Status");
+    ui.out(&rule);
+    ui.out(format!(
+        "{:<30} {:<10} {:<25} {:<10} {}",
+        "Prompt Name", "Modified", "Last Sync", "Direction", "State"
+    ));
+    ui.out("-".repeat(50));
+    for row in rows {
+        let c = cells(row);
+        let modified = match row.local {
+            Some(true) => "✏️ YES",
+            Some(false) => "📥 No",
+            None => "-",
+        };
+        ui.out(format!(
+            "{:<30} {:<10} {:<25} {:<10} {}",
+            c[0], modified, c[3], c[4], c[1]
+        ));
+    }
+    ui.out(&rule);
+    ui.out("");
+    let modified = rows.iter().filter(|r| r.local == Some(true)).count();
+    ui.out(format!(
+        "📝 Summary: {} prompts, {modified} locally modified",
+        rows.len()
+    ));
 }
 
 /// Lays out the header and rows in columns (two spaces apart, no trailing spaces).
@@ -188,16 +285,53 @@ fn table(rows: &[[String; 6]]) -> Vec<String> {
         .map(|cells| {
             let mut line = String::new();
             for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-                if i + 1 == cells.len() {
-                    line.push_str(cell);
-                } else {
-                    line.push_str(cell);
+                line.push_str(cell);
+                if i + 1 < cells.len() {
                     line.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
                 }
             }
             line.trim_end().to_owned()
         })
         .collect()
+}
+
+fn package_json(
+    pkg: &Package,
+    rows: &[Row],
+    offline_reason: Option<&str>,
+    modified: usize,
+    attention: usize,
+) -> Value {
+    let prompts: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let m = r.metadata.as_ref();
+            json!({
+                "name": r.name,
+                "state": r.label.replace(' ', "_"),
+                "locally_modified": r.local,
+                "last_sync": m.and_then(|m| m.last_sync_timestamp.clone()),
+                "direction": m.and_then(|m| m.sync_direction.clone()),
+                "commit": m.and_then(|m| m.hub_commit_hash.clone()),
+                "hub_commit": r.hub_commit,
+                "needs_attention": r.attention,
+                "message": r.message,
+            })
+        })
+        .collect();
+    json!({
+        "package": pkg.name,
+        "manifest_path": pkg.manifest.display().to_string(),
+        "cache_dir": pkg.store.layout().root().display().to_string(),
+        "online": offline_reason.is_none(),
+        "offline_reason": offline_reason,
+        "prompts": prompts,
+        "summary": {
+            "total": rows.len(),
+            "locally_modified": modified,
+            "need_attention": attention,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -208,7 +342,7 @@ mod tests {
     fn columns_line_up() {
         let rows = [[
             "a_long_name".to_owned(),
-            "ok".to_owned(),
+            "up to date".to_owned(),
             "no".to_owned(),
             "-".to_owned(),
             "pull".to_owned(),
@@ -217,8 +351,11 @@ mod tests {
         let t = table(&rows);
         assert_eq!(
             t[0],
-            "NAME         STATE  LOCAL  LAST SYNC  DIRECTION  COMMIT"
+            "NAME         STATE       LOCAL  LAST SYNC  DIRECTION  COMMIT"
         );
-        assert_eq!(t[1], "a_long_name  ok     no     -          pull       -");
+        assert_eq!(
+            t[1],
+            "a_long_name  up to date  no     -          pull       -"
+        );
     }
 }

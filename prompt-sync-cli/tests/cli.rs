@@ -1,11 +1,12 @@
 #![allow(clippy::unwrap_used)]
 //! Runs the built `prompt-sync` and `cargo-prompt-sync` binaries against temporary
-//! packages whose caches are written with the core store API.
+//! packages whose caches are written with the core store API: the commands that work
+//! without the hub.
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 use prompt_sync_core::hash::sha256_hex;
@@ -14,141 +15,7 @@ use prompt_sync_core::metadata::Metadata;
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{CacheLayout, PromptName};
 
-const BIN: &str = env!("CARGO_BIN_EXE_prompt-sync");
-const CARGO_BIN: &str = env!("CARGO_BIN_EXE_cargo-prompt-sync");
-
-/// A temporary package with a prompt-sync config and a cache.
-struct Pkg {
-    dir: tempfile::TempDir,
-    store: Store,
-}
-
-impl Pkg {
-    /// A package whose config lists `prompts`.
-    fn new(prompts: &[&str]) -> Pkg {
-        let dir = tempfile::tempdir().unwrap();
-        let list = prompts
-            .iter()
-            .map(|p| format!("{p:?}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        fs::write(
-            dir.path().join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-                 [package.metadata.prompt-sync]\nprompts = [{list}]\n"
-            ),
-        )
-        .unwrap();
-        let store = Store::new(CacheLayout::new(dir.path().join("prompts/langsmith_cache")));
-        Pkg { dir, store }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn manifest(&self) -> PathBuf {
-        self.path().join("Cargo.toml")
-    }
-
-    /// Caches `text` as `name`, as a sync from the hub would.
-    fn cache(&self, name: &str, text: &str) {
-        let name = PromptName::new(name).unwrap();
-        let hash = sha256_hex(text.as_bytes());
-        let mut meta = Metadata::new(&name, &hash);
-        meta.hub_content_hash = Some(hash);
-        meta.hub_commit_hash = Some("0123456789abcdef0123".to_owned());
-        meta.last_sync_timestamp = Some("2025-10-27T10:30:00Z".to_owned());
-        meta.sync_direction = Some("pull".to_owned());
-        let lock = self.store.lock_exclusive(|_| {}).unwrap();
-        self.store.write(&lock, &name, text, &meta).unwrap();
-    }
-
-    /// Overwrites the cached text by hand, as a user editing the file would.
-    fn edit(&self, name: &str, text: &str) {
-        let name = PromptName::new(name).unwrap();
-        fs::write(self.store.layout().text_path(&name), text).unwrap();
-    }
-
-    fn metadata(&self, name: &str) -> Metadata {
-        self.store
-            .read_metadata(&PromptName::new(name).unwrap())
-            .unwrap()
-            .unwrap()
-    }
-
-    /// Runs `prompt-sync --manifest-path <pkg>/Cargo.toml ARGS` from an unrelated directory.
-    fn run(&self, args: &[&str]) -> Run {
-        let mut all = vec![
-            "--manifest-path".to_owned(),
-            self.manifest().display().to_string(),
-        ];
-        all.extend(args.iter().map(|a| (*a).to_owned()));
-        run_in(BIN, std::env::temp_dir().as_path(), &all)
-    }
-
-    /// Runs `prompt-sync ARGS` from inside the package.
-    fn run_here(&self, args: &[&str]) -> Run {
-        run_in(BIN, self.path(), args)
-    }
-}
-
-/// What a run printed and returned.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(bin: &str, cwd: &Path, args: &[impl AsRef<std::ffi::OsStr>]) -> Run {
-    let out = Command::new(bin)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove(CACHE_DIR_ENV)
-        .output()
-        .unwrap();
-    to_run(out)
-}
-
-fn to_run(out: Output) -> Run {
-    Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-/// The status row of `name`, split into its columns (two or more spaces apart).
-fn row<'a>(stdout: &'a str, name: &str) -> Vec<&'a str> {
-    let line = stdout
-        .lines()
-        .find(|l| l.split("  ").next() == Some(name))
-        .unwrap_or_else(|| panic!("no row for {name} in:\n{stdout}"));
-    line.split("  ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect()
-}
-
-/// Every file and directory under `dir`, with file contents.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                out.insert(path.clone(), None);
-                stack.push(path);
-            } else {
-                out.insert(path.clone(), Some(fs::read(&path).unwrap()));
-            }
-        }
-    }
-    out
-}
+use support::{BIN, CARGO_BIN, Pkg, row, run_in, run_in_env, snapshot, to_run};
 
 #[test]
 fn status_offline_shows_one_row_per_prompt_and_a_summary() {
@@ -176,7 +43,7 @@ fn status_offline_shows_one_row_per_prompt_and_a_summary() {
         row(&r.stdout, "alpha"),
         [
             "alpha",
-            "ok",
+            "unknown",
             "no",
             "2025-10-27T10:30:00Z",
             "pull",
@@ -203,7 +70,7 @@ fn status_offline_shows_one_row_per_prompt_and_a_summary() {
         row(&r.stdout, "gamma"),
         ["gamma", "missing", "-", "-", "-", "-"]
     );
-    assert_eq!(row(&r.stdout, "zeta")[1], "ok");
+    assert_eq!(row(&r.stdout, "zeta")[1], "unknown");
     // Sorted by name; the invalid literal is not a row.
     let names: Vec<&str> = lines[2..7]
         .iter()
@@ -238,14 +105,32 @@ fn status_of_a_clean_cache_needs_no_attention() {
 }
 
 #[test]
-fn status_without_offline_needs_the_hub_client() {
+fn status_without_a_key_shows_the_cache_and_says_so() {
     let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "a");
     let r = pkg.run(&["status"]);
-    assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
-    assert!(r.stderr.contains("hub client"), "{}", r.stderr);
-    assert!(r.stderr.contains("--offline"), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    r.code(0);
+    assert!(
+        r.stderr
+            .contains("showing the cache only (no LANGSMITH_API_KEY"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(row(&r.stdout, "alpha")[1], "unknown");
+    // PROMPT_SYNC_OFFLINE wins over a key.
+    let r = pkg.run_env(
+        &["status"],
+        &[
+            ("LANGSMITH_API_KEY", "k".to_owned()),
+            ("PROMPT_SYNC_OFFLINE", "1".to_owned()),
+        ],
+    );
+    r.code(0);
+    assert!(
+        r.stderr.contains("PROMPT_SYNC_OFFLINE is set"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -266,10 +151,7 @@ fn mark_edited_sets_the_flag_and_status_shows_a_marked_edit() {
     pkg.edit("alpha", "v2, edited after marking");
     let s = pkg.run(&["status", "--offline"]);
     assert_eq!(s.code, 0, "{s:?}");
-    assert_eq!(
-        row(&s.stdout, "alpha")[..3],
-        ["alpha", "marked edit", "yes"]
-    );
+    assert_eq!(row(&s.stdout, "alpha")[..3], ["alpha", "local edit", "yes"]);
     assert_eq!(
         s.stdout.lines().last().unwrap(),
         "1 prompt, 1 locally modified"
@@ -455,19 +337,25 @@ fn check_offline_covers_prompt_macro_calls_and_local_edits() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(
         r.stderr
-            .contains("has unpushed local edits: run `prompt-sync push used`"),
+            .contains("has unpushed local edits\n  fix: run `prompt-sync push used`"),
         "{}",
         r.stderr
     );
 }
 
 #[test]
-fn check_without_offline_needs_the_hub_client() {
-    let pkg = Pkg::new(&[]);
+fn check_without_a_key_checks_the_cache_and_says_so() {
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "a");
     let r = pkg.run(&["check"]);
-    assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains("hub client"), "{}", r.stderr);
-    assert!(r.stderr.contains("check --offline"), "{}", r.stderr);
+    r.code(0);
+    assert!(
+        r.stderr
+            .contains("checking the cache only (no LANGSMITH_API_KEY"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("1 prompt checked"), "{}", r.stdout);
 }
 
 #[test]
@@ -602,31 +490,45 @@ fn repair_finishes_what_a_killed_sync_left() {
 }
 
 #[test]
-fn commands_that_need_the_hub_client_say_so() {
+fn hub_commands_without_a_key_name_the_fix_and_change_nothing() {
     let pkg = Pkg::new(&["alpha"]);
-    for (args, cmd) in [
-        (&["sync"][..], "sync"),
-        (&["sync", "alpha", "--auto-push", "--dry-run"][..], "sync"),
-        (
-            &["push", "alpha", "--tag", "prod", "--tag", "v2"][..],
-            "push",
-        ),
-        (&["diff", "alpha"][..], "diff"),
-        (&["new", "fresh", "--chat"][..], "new"),
+    pkg.cache("alpha", "v1");
+    for args in [
+        &["sync"][..],
+        &["sync", "alpha", "--auto-push", "--dry-run"][..],
+        &["push", "alpha", "--tag", "prod", "--tag", "v2"][..],
+        &["diff", "alpha"][..],
+        &["restore", "alpha", "--hub"][..],
+        &["--all"][..],
     ] {
         let before = snapshot(pkg.path());
         let r = pkg.run(args);
-        assert_eq!(r.code, 2, "{args:?}: {r:?}");
+        assert_eq!(r.code, 1, "{args:?}: {r:?}");
         assert!(
-            r.stderr.starts_with(&format!(
-                "error: `prompt-sync {cmd}` is not available yet in this version (it needs the hub client)"
-            )),
+            r.stderr.starts_with(
+                "error: no LangSmith API key: set LANGSMITH_API_KEY (or LANGCHAIN_API_KEY)"
+            ),
             "{args:?}: {}",
             r.stderr
         );
-        assert_eq!(snapshot(pkg.path()), before);
+        assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+        assert_eq!(snapshot(pkg.path()), before, "{args:?}");
     }
-    // Their planned arguments are in the help.
+    // PROMPT_SYNC_OFFLINE=1 keeps them off the network even with a key.
+    let r = pkg.run_env(
+        &["sync"],
+        &[
+            ("LANGSMITH_API_KEY", "k".to_owned()),
+            ("PROMPT_SYNC_OFFLINE", "true".to_owned()),
+        ],
+    );
+    r.code(1);
+    assert!(
+        r.stderr.contains("PROMPT_SYNC_OFFLINE is set"),
+        "{}",
+        r.stderr
+    );
+    // The planned arguments are in the help.
     let help = pkg.run(&["push", "--help"]);
     assert_eq!(help.code, 0);
     for flag in [
@@ -634,6 +536,7 @@ fn commands_that_need_the_hub_client_say_so() {
         "--description <TEXT>",
         "--dry-run",
         "--force",
+        "--json",
     ] {
         assert!(help.stdout.contains(flag), "{flag}: {}", help.stdout);
     }
@@ -653,7 +556,7 @@ fn the_package_is_found_from_a_subdirectory_and_manifest_path_is_checked() {
     fs::create_dir_all(pkg.path().join("src/deep")).unwrap();
     let r = run_in(BIN, &pkg.path().join("src/deep"), &["status", "--offline"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(row(&r.stdout, "alpha").contains(&"ok"), "{}", r.stdout);
+    assert!(row(&r.stdout, "alpha").contains(&"unknown"), "{}", r.stdout);
 
     let dir_given = run_in(
         BIN,
@@ -695,14 +598,13 @@ fn the_cache_dir_follows_the_environment_override() {
     let lock = other.lock_exclusive(|_| {}).unwrap();
     other.write(&lock, &name, "x", &meta).unwrap();
     drop(lock);
-    let out = Command::new(BIN)
-        .args(["status", "--offline"])
-        .current_dir(pkg.path())
-        .env(CACHE_DIR_ENV, "elsewhere")
-        .output()
-        .unwrap();
-    let r = to_run(out);
+    let r = run_in_env(
+        BIN,
+        pkg.path(),
+        &["status", "--offline"],
+        &[(CACHE_DIR_ENV, "elsewhere".to_owned())],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.starts_with("cache: elsewhere\n"), "{}", r.stdout);
-    assert_eq!(row(&r.stdout, "alpha")[1], "ok");
+    assert_eq!(row(&r.stdout, "alpha")[1], "unknown");
 }

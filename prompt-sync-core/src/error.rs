@@ -152,7 +152,7 @@ impl fmt::Display for Error {
             ),
             Error::LockTimeout { path, waited_secs } => write!(
                 f,
-                "another prompt-sync process held the cache lock `{}` for {waited_secs} s; if none is running, delete the file and retry",
+                "another process has held the cache lock `{}` for {waited_secs} s (a sync, a build or rust-analyzer); wait for it to finish and retry. The lock is released when its holder exits, so do not delete the file",
                 path.display()
             ),
         }

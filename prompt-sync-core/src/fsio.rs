@@ -27,7 +27,15 @@ pub fn write_synced(tmp: &Path, bytes: &[u8]) -> Result<()> {
         .create_new(true)
         .open(tmp)
         .map_err(|e| Error::io("create", tmp, e))?;
-    f.write_all(bytes).map_err(|e| Error::io("write", tmp, e))?;
+    if cfg!(feature = "fault-injection") {
+        // Lets a crash test stop the process with the file half written.
+        let (first, rest) = bytes.split_at(bytes.len() / 2);
+        f.write_all(first).map_err(|e| Error::io("write", tmp, e))?;
+        crash_point("a file half written");
+        f.write_all(rest).map_err(|e| Error::io("write", tmp, e))?;
+    } else {
+        f.write_all(bytes).map_err(|e| Error::io("write", tmp, e))?;
+    }
     f.sync_all().map_err(|e| Error::io("flush", tmp, e))?;
     Ok(())
 }
@@ -58,7 +66,10 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
         create_dir_all(dir)?;
     }
     let tmp = temp_path_for(path);
-    let result = write_synced(&tmp, bytes).and_then(|()| rename_synced(&tmp, path));
+    let result = write_synced(&tmp, bytes).and_then(|()| {
+        crash_point("atomic write: temporary file written, not renamed");
+        rename_synced(&tmp, path)
+    });
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -92,6 +103,37 @@ pub fn into_utf8(bytes: Vec<u8>, path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| Error::NotUtf8 {
         path: path.to_owned(),
     })
+}
+
+/// A numbered point in the write protocol where a crash test may stop the process.
+///
+/// Only with the test-only `fault-injection` feature: the `N`-th point a process
+/// reaches, where `N` is the value of `PROMPT_SYNC_FAULT_AT`, prints
+/// `prompt-sync fault point N reached: LABEL` to stderr and sleeps until the process
+/// is killed (the test sends SIGKILL). Without the feature it does nothing and reads
+/// no environment variable.
+#[doc(hidden)]
+#[inline]
+pub fn crash_point(label: &str) {
+    #[cfg(feature = "fault-injection")]
+    {
+        static REACHED: AtomicU64 = AtomicU64::new(0);
+        static STOP_AT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+        let stop_at = *STOP_AT.get_or_init(|| {
+            std::env::var("PROMPT_SYNC_FAULT_AT")
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        });
+        let n = REACHED.fetch_add(1, Ordering::SeqCst) + 1;
+        if stop_at == Some(n) {
+            eprintln!("prompt-sync fault point {n} reached: {label}");
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+    }
+    #[cfg(not(feature = "fault-injection"))]
+    let _ = label;
 }
 
 /// True for the names of our temporary files (`.<file>.tmp.<pid>.<n>`).

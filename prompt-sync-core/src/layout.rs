@@ -105,12 +105,22 @@ impl CacheLayout {
             let entries = match fs::read_dir(&dir) {
                 Ok(e) => e,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) if dir.is_file() => return Err(self.not_a_directory(&dir, e)),
                 Err(e) => return Err(Error::io("list the cache directory", &dir, e)),
             };
             for entry in entries {
                 let entry = entry.map_err(|e| Error::io("list the cache directory", &dir, e))?;
                 let path = entry.path();
-                if path.extension() != Some(OsStr::new(ext)) || !path.is_file() {
+                if path.extension() != Some(OsStr::new(ext)) {
+                    continue;
+                }
+                // The directory entry's type costs no `stat`; only a symlink is followed.
+                let is_file = match entry.file_type() {
+                    Ok(t) if t.is_symlink() => path.is_file(),
+                    Ok(t) => t.is_file(),
+                    Err(_) => path.is_file(),
+                };
+                if !is_file {
                     continue;
                 }
                 let stem = path.file_stem().and_then(OsStr::to_str).unwrap_or("");
@@ -128,6 +138,20 @@ impl CacheLayout {
         listing.names = names.into_iter().collect();
         listing.ignored.sort();
         Ok(listing)
+    }
+
+    /// The error for a cache path (or its `metadata` subdirectory) that is a file.
+    fn not_a_directory(&self, dir: &Path, e: std::io::Error) -> Error {
+        let fix = if dir == self.root {
+            "it is a file, not a directory; move the file away, or point `cache_dir` in [package.metadata.prompt-sync] (or PROMPT_SYNC_DIR) at a directory"
+        } else {
+            "it is a file, not a directory; move the file away (the cache keeps its metadata in a directory of that name)"
+        };
+        Error::io(
+            "use the cache directory",
+            dir,
+            std::io::Error::new(e.kind(), fix),
+        )
     }
 }
 
@@ -215,6 +239,14 @@ mod tests {
         fs::write(&file, "x").unwrap();
         let err = CacheLayout::new(&file).list().unwrap_err();
         assert!(matches!(err, Error::Io { .. }), "{err:?}");
-        assert!(err.to_string().contains("cache"), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains(&*file.to_string_lossy()), "{msg}");
+        assert!(msg.contains("is a file, not a directory"), "{msg}");
+        assert!(msg.contains("`cache_dir`"), "{msg}");
+        // The metadata directory a file.
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("metadata"), "x").unwrap();
+        let err = CacheLayout::new(dir.path()).list().unwrap_err();
+        assert!(err.to_string().contains("metadata"), "{err}");
     }
 }

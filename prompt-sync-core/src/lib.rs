@@ -17,6 +17,7 @@ pub mod metadata;
 pub mod model;
 pub mod name;
 pub mod pulled;
+pub mod render;
 pub mod restore;
 pub mod scan;
 pub mod store;

@@ -126,7 +126,7 @@ pub fn to_manifest(model: &PromptModel, base: Option<&Value>) -> Result<Value> {
 
 /// Who speaks a message, as its class says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Speaker {
+pub(crate) enum Speaker {
     System,
     Human,
     Ai,
@@ -135,7 +135,7 @@ enum Speaker {
 }
 
 impl Speaker {
-    fn matches(self, role: &Role) -> bool {
+    pub(crate) fn matches(self, role: &Role) -> bool {
         matches!(
             (self, role),
             (Speaker::System, Role::System)
@@ -148,7 +148,7 @@ impl Speaker {
 
 /// The LangChain classes prompt-sync knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
+pub(crate) enum Class {
     /// `RunnableSequence` / `PromptPlayground`: the prompt is `kwargs.first`.
     Wrapper,
     /// `PromptTemplate`.
@@ -182,9 +182,9 @@ fn class_by_name(name: &str) -> Option<Class> {
 }
 
 /// A node's `id`, checked.
-struct Ident<'a> {
+pub(crate) struct Ident<'a> {
     /// `None` when prompt-sync does not know the class (or its namespace).
-    class: Option<Class>,
+    pub(crate) class: Option<Class>,
     /// The last element of `id`.
     name: &'a str,
     /// `id` as compact JSON, for messages.
@@ -192,7 +192,7 @@ struct Ident<'a> {
 }
 
 /// Checks that `node` is a LangChain constructor node and names its class.
-fn identify<'a>(node: &'a Value, path: &str) -> Result<Ident<'a>> {
+pub(crate) fn identify<'a>(node: &'a Value, path: &str) -> Result<Ident<'a>> {
     let Some(obj) = node.as_object() else {
         return Err(manifest_error(format!(
             "{}: expected a LangChain object, found {}",
@@ -263,7 +263,7 @@ enum PromptClass {
 
 /// Follows wrappers to the prompt: the prompt node, its path and how many wrappers
 /// were crossed.
-fn unwrap_prompt(manifest: &Value) -> Result<(&Value, String, usize)> {
+pub(crate) fn unwrap_prompt(manifest: &Value) -> Result<(&Value, String, usize)> {
     let mut node = manifest;
     let mut path = String::new();
     for depth in 0..=MAX_WRAPPER_DEPTH {
@@ -866,99 +866,16 @@ pub fn prompt_input_variables(model: &PromptModel, previous: &[String]) -> Vec<S
 }
 
 /// The variables of one template, sorted, as LangChain's `get_template_variables`
-/// would list them. Jinja2 is not parsed: its variables are those of `known` that
-/// appear as a name inside a `{{ }}` or `{% %}` block.
+/// would list them (with the renderer's parser, [`crate::render`]; a template LangChain
+/// would refuse yields the variables found before the error). Jinja2 is not parsed: its
+/// variables are those of `known` that appear as a name inside a `{{ }}` or `{% %}` block.
 fn template_vars(template: &str, format: TemplateFormat, known: &[String]) -> Vec<String> {
     let mut vars = match format {
-        TemplateFormat::FString => fstring_vars(template),
-        TemplateFormat::Mustache => mustache_vars(template),
         TemplateFormat::Jinja2 => jinja2_vars(template, known),
+        other => crate::render::lenient_variables(template, other),
     };
     vars.sort();
     vars.dedup();
-    vars
-}
-
-/// Python `str.format` fields: `{name}`, `{name:spec}`, `{name!r}`; `{{`/`}}` escape.
-fn fstring_vars(template: &str) -> Vec<String> {
-    let bytes = template.as_bytes();
-    let mut vars = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'{' if bytes.get(i + 1) == Some(&b'{') => i += 2,
-            b'}' if bytes.get(i + 1) == Some(&b'}') => i += 2,
-            b'{' => {
-                let start = i + 1;
-                let mut depth = 1;
-                let mut j = start;
-                while j < bytes.len() && depth > 0 {
-                    match bytes[j] {
-                        b'{' => depth += 1,
-                        b'}' => depth -= 1,
-                        _ => {}
-                    }
-                    j += 1;
-                }
-                if depth > 0 {
-                    break;
-                }
-                let field = &template[start..j - 1];
-                let name = field.split(['!', ':']).next().unwrap_or_default();
-                if !name.is_empty() {
-                    vars.push(name.to_owned());
-                }
-                i = j;
-            }
-            _ => i += 1,
-        }
-    }
-    vars
-}
-
-/// Mustache tags outside sections (`{{name}}`, `{{{name}}}`, `{{&name}}`, and the
-/// names of top-level `{{#section}}` / `{{^inverted}}`), first segment of dotted
-/// names. Stops at a delimiter change (`{{=<% %>=}}`).
-fn mustache_vars(template: &str) -> Vec<String> {
-    let mut vars = Vec::new();
-    let mut depth = 0usize;
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let (tag, raw) = if let Some(triple) = after.strip_prefix('{') {
-            let Some(end) = triple.find("}}}") else { break };
-            rest = &triple[end + 3..];
-            (&triple[..end], true)
-        } else {
-            let Some(end) = after.find("}}") else { break };
-            rest = &after[end + 2..];
-            (&after[..end], false)
-        };
-        let tag = tag.trim();
-        let (sigil, key) = match tag.chars().next() {
-            Some(c @ ('#' | '^' | '/' | '&' | '!' | '>' | '=')) if !raw => {
-                (Some(c), tag[c.len_utf8()..].trim())
-            }
-            _ => (None, tag),
-        };
-        let top_level_var = depth == 0 && key != "." && !key.is_empty();
-        match sigil {
-            Some('=') => break,
-            Some('!' | '>') => {}
-            Some('/') => depth = depth.saturating_sub(1),
-            Some('#' | '^') => {
-                if top_level_var {
-                    vars.push(key.split('.').next().unwrap_or(key).to_owned());
-                }
-                depth += 1;
-            }
-            _ => {
-                if top_level_var {
-                    vars.push(key.split('.').next().unwrap_or(key).to_owned());
-                }
-            }
-        }
-    }
     vars
 }
 
@@ -1586,7 +1503,7 @@ mod tests {
             ),
             ["a", "b", "c", "d", "f", "i"]
         );
-        assert_eq!(m("{{a}} {{=<% %>=}} <% b %>"), ["a"]);
+        assert_eq!(m("{{a}} {{=<% %>=}} <% b %>"), ["a", "b"]);
         let known = ["items".to_owned(), "title".to_owned(), "unused".to_owned()];
         assert_eq!(
             template_vars(

@@ -124,6 +124,13 @@ impl Metadata {
             path: path.to_owned(),
             detail,
         };
+        if bytes.len() as u64 > MAX_METADATA_BYTES {
+            // Every reader (verification, the sync engine) refuses the same files.
+            return Err(corrupt(format!(
+                "it is {} bytes, over the {MAX_METADATA_BYTES} byte limit",
+                bytes.len()
+            )));
+        }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(corrupt("the file is empty".to_owned()));
         }

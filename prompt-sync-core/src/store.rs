@@ -27,6 +27,11 @@ use crate::metadata::{Metadata, PendingWrite};
 use crate::name::PromptName;
 use crate::timestamp;
 
+/// The largest prompt text the store reads (16 MiB, like metadata, which holds the
+/// prompt again in its manifest; the hub client accepts 10 MiB answers). A larger file
+/// is an error naming it, so a stray huge file never ends up embedded in a binary.
+pub const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The cache of one package.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -73,9 +78,25 @@ impl Store {
         )
     }
 
-    /// The prompt's text, `None` if the file does not exist.
+    /// The prompt's text, `None` if the file does not exist. A file over
+    /// [`MAX_TEXT_BYTES`] is an error naming it (it is not read).
     pub fn read_text(&self, name: &PromptName) -> Result<Option<String>> {
         let path = self.layout.text_path(name);
+        if let Ok(m) = fs::metadata(&path)
+            && m.len() > MAX_TEXT_BYTES
+        {
+            return Err(Error::io(
+                "use the prompt file",
+                &path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "it is {} bytes, over the {MAX_TEXT_BYTES} byte limit of a prompt; shorten it, or discard the edit with `prompt-sync restore {name}` or from git",
+                        m.len()
+                    ),
+                ),
+            ));
+        }
         fsio::read_optional(&path)?
             .map(|b| fsio::into_utf8(b, &path))
             .transpose()
@@ -113,11 +134,14 @@ impl Store {
         metadata: &Metadata,
     ) -> Result<WriteReport> {
         self.check_lock(lock)?;
-        self.repair_prompt(lock, name)?;
-        let text_path = self.layout.text_path(name);
         let meta_path = self.layout.metadata_path(name);
         let mut final_meta = metadata.clone();
         final_meta.pending_write = None;
+        // Metadata that would not read back (e.g. a hub's commit hash that is a path)
+        // would turn a good prompt into a "corrupt" one: refuse it, write nothing.
+        check_writable(&final_meta, name, &meta_path)?;
+        self.repair_prompt(lock, name)?;
+        let text_path = self.layout.text_path(name);
         let final_bytes = final_meta.to_json_bytes();
 
         let current = fsio::read_optional(&text_path)?;
@@ -151,13 +175,18 @@ impl Store {
         fsio::create_dir_all(self.layout.root())?;
         let incoming = self.layout.incoming_path(name);
         let _ = fs::remove_file(&incoming);
+        fsio::crash_point("write: old text backed up");
         fsio::write_synced(&incoming, text.as_bytes())?;
         fsio::sync_dir(&incoming);
+        fsio::crash_point("write: step 1 done, incoming text written");
         let mut pending = final_meta.clone();
         pending.pending_write = Some(pending_write);
         fsio::atomic_write(&meta_path, &pending.to_json_bytes())?;
+        fsio::crash_point("write: step 2 done, metadata marked pending");
         fsio::rename_synced(&incoming, &text_path)?;
+        fsio::crash_point("write: step 3 done, text renamed");
         fsio::atomic_write(&meta_path, &final_bytes)?;
+        fsio::crash_point("write: step 4 done, lock still held");
         Ok(WriteReport {
             text_written: true,
             metadata_written: true,
@@ -174,6 +203,7 @@ impl Store {
         metadata: &Metadata,
     ) -> Result<bool> {
         self.check_lock(lock)?;
+        check_writable(metadata, name, &self.layout.metadata_path(name))?;
         self.repair_prompt(lock, name)?;
         self.put_metadata(name, metadata)
     }
@@ -224,6 +254,7 @@ impl Store {
                     fsio::write_synced(&tmp, text)?;
                     // hard_link fails if the name exists: a backup is never overwritten.
                     let linked = fs::hard_link(&tmp, &path);
+                    fsio::crash_point("backup: linked, temporary file not removed");
                     let _ = fs::remove_file(&tmp);
                     match linked {
                         Ok(()) => {
@@ -310,9 +341,24 @@ impl Store {
     }
 
     /// True when a killed process left something for [`Store::repair`]: a metadata
-    /// file marked `pending_write`, or a temporary file.
+    /// file marked `pending_write`, or a temporary file (in the cache, its metadata
+    /// directory or a backups directory: the same places repair cleans).
     pub fn needs_repair(&self) -> Result<bool> {
-        for dir in [self.layout.root().to_owned(), self.layout.metadata_dir()] {
+        if self.has_leftover_files() {
+            return Ok(true);
+        }
+        for name in self.layout.list()?.names {
+            if self.pending_metadata(&name).is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// True when a killed process left a temporary or incoming file (the cheap half
+    /// of [`Store::needs_repair`]: directory listings only, no file is read).
+    pub fn has_leftover_files(&self) -> bool {
+        for dir in self.temp_file_dirs() {
             let Ok(entries) = fs::read_dir(&dir) else {
                 continue;
             };
@@ -320,18 +366,31 @@ impl Store {
                 let file = entry.file_name();
                 let file = file.to_string_lossy();
                 if fsio::is_temp_name(&file) || is_incoming_name(&file) {
-                    return Ok(true);
+                    return true;
                 }
             }
         }
-        for name in self.layout.list()?.names {
-            if let Ok(Some(m)) = self.read_metadata(&name)
-                && m.pending_write.is_some()
-            {
-                return Ok(true);
-            }
+        false
+    }
+
+    /// The metadata of `name` if it carries a `pending_write` marker. Unreadable or
+    /// corrupt metadata counts as none (verification reports it). A file that cannot
+    /// hold the key (nearly all: the text `pending_write` appears nowhere in it, and
+    /// no `\u` escape could spell it) is not parsed: parsing every manifest on each
+    /// build would cost more than the rest of the check.
+    fn pending_metadata(&self, name: &PromptName) -> Option<Metadata> {
+        let path = self.layout.metadata_path(name);
+        let bytes = fsio::read_optional(&path).ok().flatten()?;
+        if bytes.len() as u64 > crate::metadata::MAX_METADATA_BYTES {
+            return None;
         }
-        Ok(false)
+        let text = std::str::from_utf8(&bytes).ok()?;
+        if !text.contains("pending_write") && !text.contains("\\u") {
+            return None;
+        }
+        Metadata::from_slice(&bytes, &path, name)
+            .ok()
+            .filter(|m| m.pending_write.is_some())
     }
 
     /// Finishes or rolls back an interrupted write of one prompt. Returns what it did.
@@ -339,7 +398,7 @@ impl Store {
         let _ = lock;
         let meta_path = self.layout.metadata_path(name);
         // Corrupt metadata is reported by verification, not guessed at.
-        let Some(meta) = self.read_metadata(name).unwrap_or_default() else {
+        let Some(meta) = self.pending_metadata(name) else {
             return Ok(None);
         };
         let Some(pending) = meta.pending_write.clone() else {
@@ -354,8 +413,14 @@ impl Store {
             self.put_metadata(name, &meta)?;
             format!("{name}: finished an interrupted sync (metadata)")
         } else if incoming_ok {
-            // The old text is already in backups: `write` backs it up before step 1.
+            // `write` backed up the text it replaced before step 1, but the file may
+            // have been edited since the crash: back up what is there now (an
+            // identical backup is reused, so this costs nothing in the usual case).
+            if let Some(current) = fsio::read_optional(&text_path)? {
+                self.backup(name, &current)?;
+            }
             fsio::rename_synced(&incoming, &text_path)?;
+            fsio::crash_point("repair: text renamed, metadata still pending");
             self.put_metadata(name, &meta)?;
             format!("{name}: finished an interrupted sync (text and metadata)")
         } else if let Some(prev) = pending.previous {
@@ -377,13 +442,19 @@ impl Store {
         Ok(Some(action))
     }
 
-    fn remove_stale_temp_files(&self) -> Result<Vec<String>> {
+    /// Where the write protocol puts temporary files: the cache, its metadata
+    /// directory and each prompt's backups directory.
+    fn temp_file_dirs(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.layout.root().to_owned(), self.layout.metadata_dir()];
         if let Ok(entries) = fs::read_dir(self.layout.root().join(crate::layout::BACKUPS_DIR)) {
             dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
         }
+        dirs
+    }
+
+    fn remove_stale_temp_files(&self) -> Result<Vec<String>> {
         let mut actions = Vec::new();
-        for dir in dirs {
+        for dir in self.temp_file_dirs() {
             let Ok(entries) = fs::read_dir(&dir) else {
                 continue;
             };
@@ -400,6 +471,20 @@ impl Store {
         }
         Ok(actions)
     }
+}
+
+/// Refuses metadata that [`Metadata::from_slice`] would reject once written.
+fn check_writable(metadata: &Metadata, name: &PromptName, path: &Path) -> Result<()> {
+    metadata.validate(name).map_err(|why| {
+        Error::io(
+            "write",
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("refusing to write metadata that would not read back: {why}"),
+            ),
+        )
+    })
 }
 
 fn is_incoming_name(file: &str) -> bool {
@@ -452,6 +537,25 @@ mod tests {
         assert_eq!(m.local_content_hash, sha256_hex(b"v2"));
         assert!(m.pending_write.is_none());
         assert!(store.repair(&lock).unwrap().is_empty());
+    }
+
+    #[test]
+    fn metadata_that_would_not_read_back_is_never_written() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        store.write(&lock, &p, "v1", &meta_for(&p, "v1")).unwrap();
+        let before = fs::read(store.layout().metadata_path(&p)).unwrap();
+        let mut bad = meta_for(&p, "v2");
+        bad.hub_commit_hash = Some("../../evil".to_owned());
+        let err = store.write(&lock, &p, "v2", &bad).unwrap_err();
+        assert!(err.to_string().contains("hub_commit_hash"), "{err}");
+        assert!(store.write_metadata(&lock, &p, &bad).is_err());
+        let mut other = meta_for(&p, "v1");
+        other.prompt_name = "q".to_owned();
+        assert!(store.write_metadata(&lock, &p, &other).is_err());
+        assert_eq!(store.read_text(&p).unwrap().as_deref(), Some("v1"));
+        assert_eq!(fs::read(store.layout().metadata_path(&p)).unwrap(), before);
+        assert!(store.list_backups(&p).unwrap().is_empty());
     }
 
     #[test]
@@ -611,12 +715,47 @@ mod tests {
     }
 
     #[test]
+    fn needs_repair_sees_a_marker_however_its_key_is_spelled() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        store.write(&lock, &p, "v", &meta_for(&p, "v")).unwrap();
+        let path = store.layout().metadata_path(&p);
+        let mut m = meta_for(&p, "v2");
+        m.pending_write = Some(PendingWrite {
+            incoming_hash: sha256_hex(b"v2"),
+            previous_absent: true,
+            ..Default::default()
+        });
+        let plain = String::from_utf8(m.to_json_bytes()).unwrap();
+        assert!(plain.contains("\"pending_write\""));
+        // The same key written with a JSON escape still names the field.
+        let escaped = plain.replace("\"pending_write\"", "\"pending\\u005fwrite\"");
+        for text in [plain, escaped] {
+            fs::write(&path, &text).unwrap();
+            assert!(store.needs_repair().unwrap(), "{text}");
+        }
+        // A template that merely mentions the word is parsed, and is no marker.
+        let mut m = meta_for(&p, "v");
+        m.extra
+            .insert("note".into(), Value::from("pending_write \\u"));
+        fs::write(&path, m.to_json_bytes()).unwrap();
+        assert!(!store.needs_repair().unwrap());
+    }
+
+    #[test]
     fn needs_repair_sees_markers_and_temp_files() {
         let (_d, store, lock) = setup();
         let p = n("p");
         store.write(&lock, &p, "v", &meta_for(&p, "v")).unwrap();
         assert!(!store.needs_repair().unwrap());
         fs::write(store.layout().root().join(".p.txt.tmp.1.2"), "x").unwrap();
+        assert!(store.needs_repair().unwrap());
+        store.repair(&lock).unwrap();
+        assert!(!store.needs_repair().unwrap());
+        // A backup killed before its temporary file was removed.
+        let dir = store.layout().backups_dir(&p);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join(".20260101T000000Z-abcdef12.txt.tmp.1.3"), "v").unwrap();
         assert!(store.needs_repair().unwrap());
         store.repair(&lock).unwrap();
         assert!(!store.needs_repair().unwrap());

@@ -201,6 +201,10 @@ pub fn verify(store: &Store, name: &PromptName) -> Result<Verified, Failure> {
         .map_err(|e| fail(Problem::Store(e)))?;
     let (text, metadata) = match (text, metadata) {
         (Some(t), Some(m)) => (t, m),
+        // A first write killed before its text was renamed into place.
+        (None, Some(m)) if m.pending_write.is_some() => {
+            return Err(fail(Problem::Interrupted));
+        }
         (t, m) => {
             return Err(fail(Problem::Missing {
                 text_exists: t.is_some(),
@@ -360,6 +364,11 @@ mod tests {
         let f = verify(&store, &n("p")).unwrap_err();
         assert!(matches!(f.problem, Problem::Interrupted));
         assert!(f.to_string().contains("interrupted"));
+        // The first write of a prompt, killed before its text arrived.
+        fs::remove_file(store.layout().text_path(&n("p"))).unwrap();
+        let f = verify(&store, &n("p")).unwrap_err();
+        assert!(matches!(f.problem, Problem::Interrupted), "{f}");
+        assert!(f.to_string().contains("prompt-sync repair"), "{f}");
     }
 
     #[test]

@@ -108,7 +108,15 @@ impl LocalState {
 }
 
 /// Reads every target under the shared lock, so no half-finished write is seen.
-pub(crate) fn read_all(store: &Store, targets: &[Target]) -> Vec<LocalState> {
+/// What a killed process left is repaired first (when the cache can be written):
+/// an interrupted write read as is would look like an unmarked edit.
+pub(crate) fn read_all(store: &Store, targets: &[Target], repair: bool) -> Vec<LocalState> {
+    if repair
+        && store.needs_repair().unwrap_or(false)
+        && let Ok(lock) = store.lock_exclusive(|_| {})
+    {
+        let _ = store.repair(&lock);
+    }
     let _lock = store.lock_shared(|_| {}).ok().flatten();
     targets
         .iter()

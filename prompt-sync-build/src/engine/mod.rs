@@ -12,7 +12,10 @@
 
 mod classify;
 mod local;
+pub mod push;
 mod report;
+
+use std::collections::HashMap;
 
 use prompt_sync_core::manifest::{from_manifest, prompt_input_variables, to_manifest};
 use prompt_sync_core::model::PromptModel;
@@ -21,10 +24,11 @@ use prompt_sync_core::store::Store;
 use prompt_sync_core::{HubRef, PromptName, hash::sha256_hex, timestamp};
 use serde_json::Value;
 
-use crate::hub::{Hub, HubError, PushOutcome};
+use crate::hub::{Hub, HubError, PulledCommit, PushOutcome};
 
 pub use classify::{State, classify};
 pub use local::LocalState;
+pub use push::{PushOptions, PushReport, PushResult, push_prompt};
 pub use report::{Outcome, PromptReport, SyncReport, Totals};
 
 /// One prompt to sync and the ref to follow.
@@ -49,6 +53,9 @@ pub struct SyncOptions {
     pub concurrency: usize,
     /// The description of pushed commits.
     pub push_description: Option<String>,
+    /// Repair what a killed process left before planning (under the exclusive lock).
+    /// Off for read-only uses (`status`, dry runs), which must change nothing.
+    pub repair_first: bool,
 }
 
 impl Default for SyncOptions {
@@ -59,6 +66,7 @@ impl Default for SyncOptions {
             force_pull: false,
             concurrency: 16,
             push_description: None,
+            repair_first: true,
         }
     }
 }
@@ -126,20 +134,69 @@ pub fn plan(
     hub: &dyn Hub,
     opts: &SyncOptions,
 ) -> Result<Plan, HubError> {
-    let locals = local::read_all(store, targets);
-    let needs_list = targets.iter().any(|t| t.hub_ref.is_latest());
-    let latest: std::collections::HashMap<String, Option<String>> = if needs_list {
-        hub.list_repos(&opts.owner)?
-            .into_iter()
-            .map(|r| (r.repo_handle, r.last_commit_hash))
-            .collect()
-    } else {
-        Default::default()
-    };
+    let specs: Vec<(PromptName, Option<HubRef>)> = targets
+        .iter()
+        .map(|t| (t.name.clone(), Some(t.hub_ref.clone())))
+        .collect();
+    plan_specs(store, &specs, hub, opts)
+}
 
-    let mut prompts = Vec::with_capacity(targets.len());
+/// Like [`plan`], for prompts given as `(name, ref)`: a prompt without a ref follows
+/// the ref its metadata records (`latest` when none), read in the same pass that
+/// reads the cache for planning, so the build step does not read every metadata file
+/// twice.
+pub(crate) fn plan_specs(
+    store: &Store,
+    specs: &[(PromptName, Option<HubRef>)],
+    hub: &dyn Hub,
+    opts: &SyncOptions,
+) -> Result<Plan, HubError> {
+    // The list is worth its requests only when a prompt that may follow `latest` was
+    // synced before (it has metadata): otherwise every prompt is fetched anyway. It is
+    // read while the cache is (it is mostly waiting on the network).
+    let layout = store.layout();
+    let needs_list = specs.iter().any(|(name, r)| {
+        r.as_ref().is_none_or(HubRef::is_latest) && layout.metadata_path(name).exists()
+    });
+    let reading: Vec<Target> = specs
+        .iter()
+        .map(|(name, r)| Target {
+            name: name.clone(),
+            hub_ref: r.clone().unwrap_or_else(HubRef::latest),
+        })
+        .collect();
+    let (locals, listed) = std::thread::scope(|s| {
+        let list = needs_list.then(|| s.spawn(|| hub.list_repos(&opts.owner)));
+        let locals = local::read_all(store, &reading, opts.repair_first);
+        let listed = match list {
+            None => Ok(Vec::new()),
+            Some(handle) => handle.join().unwrap_or_else(|_| {
+                Err(HubError::BadResponse {
+                    detail: "listing the prompts failed unexpectedly".to_owned(),
+                })
+            }),
+        };
+        (locals, listed)
+    });
+    let latest: HashMap<String, Option<String>> = listed?
+        .into_iter()
+        .map(|r| (r.repo_handle, r.last_commit_hash))
+        .collect();
+
+    let mut prompts = Vec::with_capacity(specs.len());
     let mut to_fetch = Vec::new();
-    for (t, local) in targets.iter().zip(locals) {
+    for ((name, r), local) in specs.iter().zip(locals) {
+        let hub_ref = match r {
+            Some(r) => r.clone(),
+            None => local
+                .recorded_ref()
+                .and_then(|r| HubRef::new(r).ok())
+                .unwrap_or_else(HubRef::latest),
+        };
+        let t = Target {
+            name: name.clone(),
+            hub_ref,
+        };
         let known = local.base_commit().filter(|c| {
             let same_ref = local.recorded_ref().is_none_or(|r| r == t.hub_ref.as_str());
             same_ref
@@ -162,7 +219,7 @@ pub fn plan(
             }
         };
         prompts.push(PlannedPrompt {
-            target: t.clone(),
+            target: t,
             state: None,
             action: Action::Nothing,
             local,
@@ -177,7 +234,7 @@ pub fn plan(
             (t.name.as_str().to_owned(), t.hub_ref.as_str().to_owned())
         })
         .collect();
-    let results = hub.pull_many(&opts.owner, &items, opts.concurrency);
+    let results = fetch(hub, &opts.owner, &items, opts.concurrency, needs_list)?;
     for (&i, result) in to_fetch.iter().zip(results) {
         let p = &mut prompts[i];
         match result.map_err(|e| e.to_string()).and_then(|commit| {
@@ -242,6 +299,47 @@ pub fn plan(
     })
 }
 
+/// Pulls `items` in parallel. Without a listing before it (`listed` false), the first
+/// pull goes alone and doubles as the check that the hub is there and takes the key:
+/// when it fails for a reason that is not about that one prompt, the whole plan fails
+/// with it, instead of sending every other request to a hub that is down.
+fn fetch(
+    hub: &dyn Hub,
+    owner: &str,
+    items: &[(String, String)],
+    concurrency: usize,
+    listed: bool,
+) -> Result<Vec<Result<PulledCommit, HubError>>, HubError> {
+    if listed || items.len() < 2 {
+        return Ok(hub.pull_many(owner, items, concurrency));
+    }
+    let (first, rest) = items.split_at(1);
+    let mut results = hub.pull_many(owner, first, 1);
+    if let Some(Err(e)) = results.first()
+        && is_hub_wide(e)
+    {
+        return Err(e.clone());
+    }
+    results.extend(hub.pull_many(owner, rest, concurrency));
+    Ok(results)
+}
+
+/// Errors that say the hub (or the way to it, or the key) is unusable, not that one
+/// prompt is.
+fn is_hub_wide(e: &HubError) -> bool {
+    matches!(
+        e,
+        HubError::Auth { .. }
+            | HubError::OrgScopedKey
+            | HubError::RateLimited { .. }
+            | HubError::Server { .. }
+            | HubError::Network { .. }
+            | HubError::Timeout
+            | HubError::BadResponse { .. }
+            | HubError::Config { .. }
+    )
+}
+
 /// True when `r` names commit `commit`: the full hash, or a prefix of 8+ characters.
 fn is_commit_ref_of(r: &str, commit: &str) -> bool {
     r.len() >= 8 && commit.starts_with(r)
@@ -281,31 +379,104 @@ pub fn apply(
     {
         report.repaired = actions;
     }
-    for p in plan.prompts {
-        let outcome = match (&p.action, &lock) {
-            (Action::Fail(e), _) => Outcome::Error(e.clone()),
-            (Action::Nothing, _) => Outcome::Unchanged,
-            (Action::Keep, _) => keep_outcome(&p),
-            (_, None) => Outcome::Error("internal error: no lock".to_owned()),
-            (action, Some(lock)) => {
-                if !p.local.still_current(store) {
-                    Outcome::Error(
-                        "the cached prompt changed while syncing; nothing was written, run the sync again".to_owned(),
-                    )
+    // Writes of different prompts touch different files: they run in parallel (most
+    // of a write is waiting for the disk to flush). Pushes stay one at a time, in order.
+    let mut done: Vec<Option<Outcome>> = plan.prompts.iter().map(|_| None).collect();
+    if let Some(lock) = &lock {
+        let writes: Vec<usize> = plan
+            .prompts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p.action, Action::Pull | Action::ForcePull | Action::Record))
+            .map(|(i, _)| i)
+            .collect();
+        let outcomes = write_all(store, lock, &plan.prompts, &writes);
+        for (i, outcome) in writes.into_iter().zip(outcomes) {
+            done[i] = Some(outcome);
+        }
+    }
+    for (p, done) in plan.prompts.into_iter().zip(done) {
+        let outcome = match (done, &p.action, &lock) {
+            (Some(outcome), _, _) => outcome,
+            (None, Action::Fail(e), _) => Outcome::Error(e.clone()),
+            (None, Action::Nothing, _) => Outcome::Unchanged,
+            (None, Action::Keep, _) => keep_outcome(&p),
+            (None, _, None) => Outcome::Error("internal error: no lock".to_owned()),
+            (None, Action::Push, Some(lock)) => {
+                if p.local.still_current(store) {
+                    push(store, lock, &p, hub, opts)
                 } else {
-                    match action {
-                        Action::Pull | Action::ForcePull | Action::Record => {
-                            write_hub_version(store, lock, &p)
-                        }
-                        Action::Push => push(store, lock, &p, hub, opts),
-                        _ => Outcome::Unchanged,
-                    }
+                    changed_meanwhile()
                 }
             }
+            (None, _, Some(_)) => Outcome::Unchanged,
         };
         report.push(&p, outcome);
     }
     report
+}
+
+/// Fewest writes worth spreading over threads.
+const PARALLEL_WRITES_MIN: usize = 16;
+
+/// Most threads writing at once.
+const MAX_WRITERS: usize = 8;
+
+/// Writes the hub's version of `prompts[i]` for each `i` of `which`, in parallel when
+/// there are many; outcomes in the order of `which`.
+fn write_all(
+    store: &Store,
+    lock: &prompt_sync_core::lock::CacheLock,
+    prompts: &[PlannedPrompt],
+    which: &[usize],
+) -> Vec<Outcome> {
+    let write = |i: usize| {
+        let p = &prompts[i];
+        if p.local.still_current(store) {
+            write_hub_version(store, lock, p)
+        } else {
+            changed_meanwhile()
+        }
+    };
+    let writers = MAX_WRITERS.min(which.len());
+    if which.len() < PARALLEL_WRITES_MIN || writers < 2 {
+        return which.iter().map(|&i| write(i)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut outcomes: Vec<Option<Outcome>> = which.iter().map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..writers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = which.get(k) else { break };
+                        mine.push((k, write(i)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        for handle in handles {
+            for (k, outcome) in handle.join().unwrap_or_default() {
+                outcomes[k] = Some(outcome);
+            }
+        }
+    });
+    outcomes
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or_else(|| Outcome::Error("internal error: a write did not finish".to_owned()))
+        })
+        .collect()
+}
+
+fn changed_meanwhile() -> Outcome {
+    Outcome::Error(
+        "the cached prompt changed while syncing; nothing was written, run the sync again"
+            .to_owned(),
+    )
 }
 
 /// Plans and reports without changing anything (a dry run).

@@ -37,6 +37,44 @@ const PAGE_SIZE: usize = 100;
 /// Pages read before deciding a listing does not end.
 const MAX_PAGES: usize = 10_000;
 
+/// Pages of the prompt list fetched at once once the first page gave the total.
+const PARALLEL_PAGES: usize = 8;
+
+/// The repos of one page of the prompt list, and the total it announces.
+type RepoPage = (Vec<RepoSummary>, Option<u64>);
+
+/// The prompt list read so far.
+#[derive(Default)]
+struct Listing {
+    repos: Vec<RepoSummary>,
+    seen: HashSet<String>,
+    /// Where the next page starts.
+    offset: usize,
+}
+
+impl Listing {
+    /// Adds the page read at `self.offset`; returns whether the list is complete.
+    fn absorb(&mut self, (items, total): RepoPage) -> Result<bool, HubError> {
+        let count = items.len();
+        let before = self.repos.len();
+        for repo in items {
+            if self.seen.insert(repo.repo_handle.clone()) {
+                self.repos.push(repo);
+            }
+        }
+        if count > 0 && self.repos.len() == before {
+            return Err(HubError::BadResponse {
+                detail: format!(
+                    "the prompt list sent the same page again at offset {} (paging is broken)",
+                    self.offset
+                ),
+            });
+        }
+        self.offset += count;
+        Ok(count == 0 || count < PAGE_SIZE || total.is_some_and(|t| self.offset as u64 >= t))
+    }
+}
+
 /// Timeouts, retries and limits of an [`HttpHub`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClientOptions {
@@ -121,6 +159,30 @@ impl HttpHub {
         self.transport.json(&reply)
     }
 
+    /// One page of `GET /repos` at `offset`: its repos and the `total` it announces.
+    fn repo_page(&self, owner: &str, offset: usize) -> Result<RepoPage, HubError> {
+        let limit = PAGE_SIZE.to_string();
+        let offset_text = offset.to_string();
+        let mut query: Vec<(&str, &str)> = vec![
+            ("limit", &limit),
+            ("offset", &offset_text),
+            ("is_archived", "false"),
+            ("sort_field", "updated_at"),
+            ("sort_direction", "desc"),
+        ];
+        if owner != OWN_WORKSPACE {
+            query.push(("tenant_handle", owner));
+        }
+        let what = format!("the prompt list of `{owner}`");
+        let page = self.get_json(&["repos"], &query, &what)?;
+        let items = field_array(&page, "repos", "the prompt list")?;
+        let repos = items
+            .iter()
+            .map(parse_repo)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((repos, page.get("total").and_then(Value::as_u64)))
+    }
+
     fn post(&self, path: &[&str], body: &Value, replay: Replay) -> Result<Reply, HubError> {
         self.transport.execute(&Call {
             method: Method::POST,
@@ -150,50 +212,58 @@ pub fn check_settings(settings: &HubSettings) -> Result<(), HubError> {
 }
 
 impl Hub for HttpHub {
-    /// Pages through `GET /repos` (newest update first, as the SDK asks). A repo
-    /// handle listed twice is kept once. A repo updated while the pages are read
+    /// Pages through `GET /repos` (newest update first, as the SDK asks). The first
+    /// page's `total` tells how many pages follow; those are fetched in parallel (up to
+    /// [`PARALLEL_PAGES`] at a time) and read in order, as if one after the other. A
+    /// repo handle listed twice is kept once. A repo updated while the pages are read
     /// moves to the front and can be missed by this listing; callers pull a needed
     /// prompt that is absent from the list rather than treat it as deleted.
     fn list_repos(&self, owner: &str) -> Result<Vec<RepoSummary>, HubError> {
-        let limit = PAGE_SIZE.to_string();
-        let what = format!("the prompt list of `{owner}`");
-        let mut repos: Vec<RepoSummary> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut offset = 0usize;
-        for _ in 0..MAX_PAGES {
-            let offset_text = offset.to_string();
-            let mut query: Vec<(&str, &str)> = vec![
-                ("limit", &limit),
-                ("offset", &offset_text),
-                ("is_archived", "false"),
-                ("sort_field", "updated_at"),
-                ("sort_direction", "desc"),
-            ];
-            if owner != OWN_WORKSPACE {
-                query.push(("tenant_handle", owner));
+        let mut listing = Listing::default();
+        let mut pages = 0usize;
+        while pages < MAX_PAGES {
+            let page = self.repo_page(owner, listing.offset)?;
+            pages += 1;
+            let total = page.1;
+            if listing.absorb(page)? {
+                return Ok(listing.repos);
             }
-            let page = self.get_json(&["repos"], &query, &what)?;
-            let items = field_array(&page, "repos", "the prompt list")?;
-            let total = page.get("total").and_then(Value::as_u64);
-            let count = items.len();
-            let before = repos.len();
-            for item in items {
-                let repo = parse_repo(item)?;
-                if seen.insert(repo.repo_handle.clone()) {
-                    repos.push(repo);
-                }
-            }
-            if count > 0 && repos.len() == before {
-                return Err(HubError::BadResponse {
-                    detail: format!(
-                        "the prompt list sent the same page again at offset {offset} (paging is broken)"
-                    ),
+            // The rest of the pages the total announces, in parallel, read in order.
+            let Some(total) = total.and_then(|t| usize::try_from(t).ok()) else {
+                continue;
+            };
+            let offsets: Vec<usize> = (listing.offset..total)
+                .step_by(PAGE_SIZE)
+                .take(MAX_PAGES - pages)
+                .collect();
+            'batches: for batch in offsets.chunks(PARALLEL_PAGES) {
+                let fetched: Vec<Result<RepoPage, HubError>> = std::thread::scope(|s| {
+                    let handles: Vec<_> = batch
+                        .iter()
+                        .map(|&offset| s.spawn(move || self.repo_page(owner, offset)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| {
+                            h.join().unwrap_or_else(|_| {
+                                Err(HubError::BadResponse {
+                                    detail: "reading a page of the prompt list failed".to_owned(),
+                                })
+                            })
+                        })
+                        .collect()
                 });
-            }
-            offset += count;
-            let done = count == 0 || count < PAGE_SIZE || total.is_some_and(|t| offset as u64 >= t);
-            if done {
-                return Ok(repos);
+                pages += batch.len();
+                for (&offset, page) in batch.iter().zip(fetched) {
+                    if offset != listing.offset {
+                        // A page held more than asked for: go on one page at a time
+                        // from where it ended.
+                        break 'batches;
+                    }
+                    if listing.absorb(page?)? {
+                        return Ok(listing.repos);
+                    }
+                }
             }
         }
         Err(HubError::BadResponse {
@@ -209,17 +279,13 @@ impl Hub for HttpHub {
         };
         let what = format!("prompt `{owner}/{name}` at `{hub_ref}`");
         let body = self.get_json(&["commits", owner, name, hub_ref], &[], &what)?;
-        let commit_hash = body
-            .get("commit_hash")
-            .and_then(Value::as_str)
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| bad_shape(&what, "a `commit_hash` string"))?;
+        let commit_hash = commit_hash_of(&body, &what, "commit_hash")?;
         let manifest = body
             .get("manifest")
             .filter(|m| m.is_object())
             .ok_or_else(|| bad_shape(&what, "a `manifest` object"))?;
         Ok(PulledCommit {
-            commit_hash: commit_hash.to_owned(),
+            commit_hash,
             manifest: manifest.clone(),
         })
     }
@@ -336,15 +402,13 @@ impl Hub for HttpHub {
         let answer = self.transport.json(&reply)?;
         // The SDKs read `commit.commit_hash` / `commit.id` (JS falls back to the top level).
         let commit = answer.get("commit").unwrap_or(&answer);
-        let commit_hash = commit
-            .get("commit_hash")
-            .and_then(Value::as_str)
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| {
-                bad_shape(&format!("the new commit of {what}"), "`commit.commit_hash`")
-            })?;
+        let commit_hash = commit_hash_of(
+            commit,
+            &format!("the new commit of {what}"),
+            "commit.commit_hash",
+        )?;
         Ok(PushOutcome::Created {
-            commit_hash: commit_hash.to_owned(),
+            commit_hash,
             commit_id: commit.get("id").and_then(id_text),
         })
     }
@@ -393,13 +457,9 @@ fn parse_repo(item: &Value) -> Result<RepoSummary, HubError> {
 }
 
 fn parse_commit(item: &Value) -> Result<CommitSummary, HubError> {
-    let commit_hash = item
-        .get("commit_hash")
-        .and_then(Value::as_str)
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| bad_shape("an entry of the commit list", "a `commit_hash` string"))?;
+    let commit_hash = commit_hash_of(item, "an entry of the commit list", "commit_hash")?;
     Ok(CommitSummary {
-        commit_hash: commit_hash.to_owned(),
+        commit_hash,
         id: item.get("id").and_then(id_text),
         created_at: item
             .get("created_at")
@@ -419,6 +479,26 @@ fn id_text(v: &Value) -> Option<String> {
 
 fn bad_shape(what: &str, expected: &str) -> HubError {
     HubError::BadResponse {
-        detail: format!("the answer for {what} has no {expected}"),
+        detail: format!("the answer for {what} has an unexpected shape: expected {expected}"),
     }
+}
+
+/// The `commit_hash` of a JSON object (`field` names it in messages): a non-empty
+/// string that is a valid commit ref, since it is written into the cache's metadata
+/// and sent back in URLs. Anything else is [`HubError::BadResponse`].
+fn commit_hash_of(v: &Value, what: &str, field: &str) -> Result<String, HubError> {
+    let hash = v
+        .get("commit_hash")
+        .and_then(Value::as_str)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad_shape(what, &format!("a `{field}` string")))?;
+    if prompt_sync_core::HubRef::new(hash).is_err() {
+        let shown: String = hash.chars().take(80).collect();
+        return Err(HubError::BadResponse {
+            detail: format!(
+                "the answer for {what} has a `{field}` that is not a commit hash: {shown:?}"
+            ),
+        });
+    }
+    Ok(hash.to_owned())
 }

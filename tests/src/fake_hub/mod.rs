@@ -25,7 +25,7 @@ mod state;
 use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
@@ -110,6 +110,10 @@ struct Shared {
     shutdown: AtomicBool,
     /// Open connections, so shutdown can unblock their threads.
     conns: Mutex<HashMap<u64, TcpStream>>,
+    /// Bytes read from all connections (request heads and bodies).
+    bytes_received: AtomicU64,
+    /// Bytes written to all connections (response heads and bodies).
+    bytes_sent: AtomicU64,
 }
 
 impl Shared {
@@ -185,6 +189,8 @@ impl FakeHub {
             log: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
             conns: Mutex::new(HashMap::new()),
+            bytes_received: AtomicU64::new(0),
+            bytes_sent: AtomicU64::new(0),
         });
         let sh = Arc::clone(&shared);
         let acceptor = std::thread::Builder::new()
@@ -297,6 +303,19 @@ impl FakeHub {
     /// How many requests were received (since the last [`FakeHub::clear_requests`]).
     pub fn request_count(&self) -> usize {
         lock(&self.shared.log).len()
+    }
+
+    /// Bytes received on all connections since the hub started: request lines,
+    /// headers and bodies as they came over TCP (not reset by
+    /// [`FakeHub::clear_requests`]).
+    pub fn bytes_received(&self) -> u64 {
+        self.shared.bytes_received.load(Ordering::Relaxed)
+    }
+
+    /// Bytes sent on all connections since the hub started: status lines, headers
+    /// and bodies (not reset by [`FakeHub::clear_requests`]).
+    pub fn bytes_sent(&self) -> u64 {
+        self.shared.bytes_sent.load(Ordering::Relaxed)
     }
 
     /// Sets the delay applied before answering each request.

@@ -5,6 +5,7 @@ use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -59,9 +60,12 @@ fn serve(stream: &TcpStream, shared: &Shared) {
     let Ok(read_half) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(read_half);
+    let mut reader = BufReader::new(Counted {
+        stream: read_half,
+        shared,
+    });
     loop {
-        let mut out = stream;
+        let mut out = Counted { stream, shared };
         let req = match http::read_request(&mut reader, &mut out) {
             Ok(req) => req,
             Err(ReadError::Closed | ReadError::Io) => break,
@@ -120,7 +124,7 @@ fn exchange(shared: &Shared, req: &Request, stream: &TcpStream) -> bool {
     };
     shared.sleep(latency);
     let close = req.wants_close();
-    let mut out = stream;
+    let mut out = Counted { stream, shared };
     let written = match fault {
         None => http::write_response(&mut out, &answer(shared, req), close),
         Some(kind) => return deliver_fault(shared, kind, req, stream, close),
@@ -143,9 +147,9 @@ fn deliver_fault(
     stream: &TcpStream,
     close: bool,
 ) -> bool {
-    let mut out = stream;
+    let mut out = Counted { stream, shared };
     let simple = |resp: Response| {
-        let mut out = stream;
+        let mut out = Counted { stream, shared };
         http::write_response(&mut out, &resp, close).is_ok() && !close
     };
     match kind {
@@ -225,6 +229,37 @@ fn deliver_fault(
             }
             simple(answer(shared, req))
         }
+    }
+}
+
+/// A connection that adds the bytes read from it and written to it to the hub's
+/// counters ([`super::FakeHub::bytes_received`], [`super::FakeHub::bytes_sent`]).
+struct Counted<'a, S> {
+    stream: S,
+    shared: &'a Shared,
+}
+
+impl<S: Read> Read for Counted<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.stream.read(buf)?;
+        self.shared
+            .bytes_received
+            .fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<S: Write> Write for Counted<'_, S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.stream.write(buf)?;
+        self.shared
+            .bytes_sent
+            .fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.stream.flush()
     }
 }
 

@@ -199,7 +199,8 @@ impl Transport {
     /// The mapped error for a reply that is not 2xx; `what` names the thing looked up
     /// (for 404).
     pub fn status_error(&self, reply: &Reply, what: &str) -> HubError {
-        let detail = || self.redact(&server_detail(&reply.body));
+        // Redacted before it is cut short, so no piece of the key survives the cut.
+        let detail = || server_detail(self.redact(&reply.text()).as_bytes());
         let status = reply.status;
         match status {
             401 => HubError::Auth {
@@ -236,7 +237,7 @@ impl Transport {
     /// Parses a 2xx body as JSON.
     pub fn json(&self, reply: &Reply) -> Result<Value, HubError> {
         serde_json::from_slice(&reply.body).map_err(|e| HubError::BadResponse {
-            detail: self.redact(&describe_non_json(&reply.body, &e)),
+            detail: describe_non_json(self.redact(&reply.text()).as_bytes(), &e),
         })
     }
 

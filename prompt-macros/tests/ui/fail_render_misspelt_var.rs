@@ -1,0 +1,3 @@
+fn main() {
+    let _ = prompt_sync::prompt!("greeting", nmae = "Ada");
+}

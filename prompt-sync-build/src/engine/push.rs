@@ -1,0 +1,575 @@
+//! Publishing a cached prompt: `prompt-sync push NAME`.
+//!
+//! One prompt at a time, under the cache's exclusive lock (a dry run takes the shared
+//! one and writes nothing, on disk or on the hub):
+//!
+//! 1. read the cached text (L) and metadata (B = `hub_content_hash`, the base commit,
+//!    M = `locally_modified`);
+//! 2. pull the hub's latest commit (H), or learn that the prompt is not on the hub;
+//! 3. decide with the three-way table ([`classify`]):
+//!    - not on the hub, never synced (a prompt started with `prompt-sync new`): create
+//!      the repo, push with no parent;
+//!    - not on the hub but synced before (deleted there?): refuse unless `force`;
+//!    - local edit (M, L != B, H = B): push with `parent_commit` = the hub's latest
+//!      commit, which is the cache's base commit (or a commit with the same text);
+//!    - conflict or untracked (H != B and H != L): refuse unless `force`, then push on
+//!      top of the hub's latest commit;
+//!    - unmarked edit: refuse, naming `prompt-sync mark-edited`;
+//!    - up to date / converged (H = L): nothing to push; the tags go on the hub's
+//!      commit, and a converged prompt's metadata records it;
+//!    - hub newer (L = B, H != B): nothing to push, `prompt-sync sync` takes the hub's;
+//! 4. after a push: the metadata says `sync_direction: push`, the new commit,
+//!    `locally_modified: false`, and keeps the pushed manifest (written before the tags,
+//!    so a failed tag never loses the record of the push);
+//! 5. apply the commit tags, one request each.
+//!
+//! The manifest pushed is the hub's current manifest with only the templates, roles,
+//! template format and variables replaced ([`to_manifest`]), so model settings and
+//! other parts made on the hub survive.
+
+use std::path::Path;
+
+use prompt_sync_core::hash::sha256_hex;
+use prompt_sync_core::lock::CacheLock;
+use prompt_sync_core::manifest::{from_manifest, prompt_input_variables, to_manifest};
+use prompt_sync_core::metadata::Metadata;
+use prompt_sync_core::model::PromptModel;
+use prompt_sync_core::store::Store;
+use prompt_sync_core::{PromptName, timestamp};
+use serde_json::Value;
+
+use super::{State, classify};
+use crate::hub::{Hub, HubError, PulledCommit, PushOutcome};
+
+/// How to push.
+#[derive(Clone, Debug)]
+pub struct PushOptions {
+    /// The owner used when the metadata records none (`-`: the key's own workspace).
+    pub owner: String,
+    /// Commit tags to put on the pushed commit (or on the hub's commit when it already
+    /// has the local text).
+    pub tags: Vec<String>,
+    /// The description of the new commit (and of a repo created for a new prompt).
+    pub description: Option<String>,
+    /// Push even when the hub changed since the last sync (a conflict).
+    pub force: bool,
+    /// Decide and report, change nothing.
+    pub dry_run: bool,
+}
+
+impl Default for PushOptions {
+    fn default() -> Self {
+        PushOptions {
+            owner: "-".to_owned(),
+            tags: Vec::new(),
+            description: None,
+            force: false,
+            dry_run: false,
+        }
+    }
+}
+
+/// What a push of one prompt did (or, in a dry run, would do).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PushResult {
+    /// A new commit was pushed.
+    Pushed {
+        /// Its hash.
+        commit: String,
+        /// The `parent_commit` sent (`None` for a new prompt).
+        parent: Option<String>,
+        /// The repo was created first.
+        created_repo: bool,
+    },
+    /// Dry run: would push.
+    WouldPush {
+        /// The `parent_commit` it would send.
+        parent: Option<String>,
+        /// It would create the repo first.
+        create_repo: bool,
+    },
+    /// The hub already has exactly the local text (up to date, or converged: then the
+    /// metadata now records the hub's commit).
+    AlreadyOnHub {
+        /// The hub's commit.
+        commit: String,
+        /// The metadata was updated to record it (or would be, in a dry run).
+        recorded: bool,
+    },
+    /// The hub has a newer text and the cache has no local change: nothing to push.
+    HubNewer {
+        /// The hub's commit.
+        commit: String,
+    },
+    /// Not pushed: the reason says what to do instead.
+    Refused {
+        /// Why, with the fix.
+        reason: String,
+    },
+    /// It failed.
+    Failed(String),
+}
+
+/// The result of pushing one prompt.
+#[derive(Clone, Debug)]
+pub struct PushReport {
+    /// The prompt.
+    pub name: PromptName,
+    /// The three-way state found (`None` when the hub or the cache could not be read,
+    /// or the prompt is not on the hub).
+    pub state: Option<State>,
+    /// What happened.
+    pub result: PushResult,
+    /// Tags put on the commit (or that would be, in a dry run).
+    pub tagged: Vec<String>,
+    /// Tags that failed, each with the cause.
+    pub tag_errors: Vec<String>,
+    /// Characters of the local text.
+    pub chars: usize,
+}
+
+impl PushReport {
+    /// True when the push failed, was refused, or a tag failed.
+    pub fn is_problem(&self) -> bool {
+        !self.tag_errors.is_empty()
+            || matches!(
+                self.result,
+                PushResult::Refused { .. } | PushResult::Failed(_)
+            )
+    }
+}
+
+/// The local side, read under the lock.
+struct Local {
+    text: String,
+    meta: Metadata,
+    hash: String,
+}
+
+/// The plan for one prompt.
+enum Decision {
+    Push {
+        parent: Option<String>,
+        create_repo: bool,
+        base_manifest: Option<Value>,
+    },
+    OnHub {
+        commit: String,
+        record: bool,
+    },
+    Done(PushResult),
+}
+
+/// Pushes one prompt (see the module docs). `on_wait` is called once if another
+/// process holds the cache lock.
+pub fn push_prompt(
+    store: &Store,
+    name: &PromptName,
+    hub: &dyn Hub,
+    opts: &PushOptions,
+    on_wait: impl FnOnce(&Path),
+) -> PushReport {
+    let mut report = PushReport {
+        name: name.clone(),
+        state: None,
+        result: PushResult::Failed(String::new()),
+        tagged: Vec::new(),
+        tag_errors: Vec::new(),
+        chars: 0,
+    };
+    let layout = store.layout();
+    // Checked before locking: taking the lock creates the cache directory and lock
+    // file, which pushing a prompt that is not cached must not do.
+    if !layout.text_path(name).is_file() {
+        report.result = PushResult::Failed(format!(
+            "prompt `{name}` is not in the cache; `prompt-sync new {name}` starts a new prompt, `prompt-sync sync {name}` fetches one from the hub"
+        ));
+        return report;
+    }
+    if !layout.metadata_path(name).is_file() {
+        report.result = PushResult::Failed(format!(
+            "prompt `{name}` has a text but no metadata; restore the metadata from git, or start it with `prompt-sync new {name} --from FILE`"
+        ));
+        return report;
+    }
+    let lock = if opts.dry_run {
+        store.lock_shared(on_wait).map(|_| None)
+    } else {
+        store.lock_exclusive(on_wait).map(Some)
+    };
+    let lock = match lock {
+        Ok(l) => l,
+        Err(e) => {
+            report.result = PushResult::Failed(format!("cannot lock the cache: {e}"));
+            return report;
+        }
+    };
+    let local = match read_local(store, name) {
+        Ok(l) => l,
+        Err(e) => {
+            report.result = PushResult::Failed(e);
+            return report;
+        }
+    };
+    report.chars = local.text.chars().count();
+    let owner = local
+        .meta
+        .owner
+        .clone()
+        .unwrap_or_else(|| opts.owner.clone());
+    let hub_side = match hub.pull(&owner, name.as_str(), "latest") {
+        Ok(c) => Some(c),
+        Err(HubError::NotFound { .. }) => None,
+        Err(e) => {
+            report.result = PushResult::Failed(e.to_string());
+            return report;
+        }
+    };
+    let decision = match decide(name, &local, hub_side.as_ref(), opts.force) {
+        Ok((state, d)) => {
+            report.state = state;
+            d
+        }
+        Err(e) => {
+            report.result = PushResult::Failed(e);
+            return report;
+        }
+    };
+    let tag_commit: Option<(String, Option<String>)>;
+    match decision {
+        Decision::Done(result) => {
+            report.result = result;
+            return report;
+        }
+        Decision::OnHub { commit, record } => {
+            if record && let Some(lock) = &lock {
+                let meta = recorded_meta(&local, &commit, hub_side.as_ref());
+                if let Err(e) = store.write_metadata(lock, name, &meta) {
+                    report.result = PushResult::Failed(e.to_string());
+                    return report;
+                }
+            }
+            report.result = PushResult::AlreadyOnHub {
+                commit: commit.clone(),
+                recorded: record,
+            };
+            tag_commit = Some((commit, None));
+        }
+        Decision::Push {
+            parent,
+            create_repo,
+            base_manifest,
+        } => {
+            let manifest = match build_manifest(&local, base_manifest.as_ref()) {
+                Ok(m) => m,
+                Err(e) => {
+                    report.result = PushResult::Failed(e);
+                    return report;
+                }
+            };
+            let Some(lock) = &lock else {
+                report.result = PushResult::WouldPush {
+                    parent,
+                    create_repo,
+                };
+                report.tagged = opts.tags.clone();
+                return report;
+            };
+            match publish(
+                store,
+                lock,
+                name,
+                &local,
+                hub,
+                &owner,
+                &manifest,
+                parent.as_deref(),
+                create_repo,
+                opts,
+            ) {
+                Ok((commit, id)) => {
+                    report.result = PushResult::Pushed {
+                        commit: commit.clone(),
+                        parent,
+                        created_repo: create_repo,
+                    };
+                    tag_commit = Some((commit, id));
+                }
+                Err(e) => {
+                    report.result = PushResult::Failed(e);
+                    return report;
+                }
+            }
+        }
+    }
+    if let Some((commit, id)) = tag_commit
+        && !opts.tags.is_empty()
+    {
+        if opts.dry_run {
+            report.tagged = opts.tags.clone();
+        } else {
+            apply_tags(hub, &owner, name, &commit, id, &opts.tags, &mut report);
+        }
+    }
+    report
+}
+
+fn read_local(store: &Store, name: &PromptName) -> Result<Local, String> {
+    let text = store
+        .read_text(name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("prompt `{name}` is not in the cache"))?;
+    let meta = store
+        .read_metadata(name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("prompt `{name}` has no metadata"))?;
+    if meta.pending_write.is_some() {
+        return Err(format!(
+            "prompt `{name}` is half-written by an interrupted sync; run `prompt-sync repair` first"
+        ));
+    }
+    let hash = sha256_hex(text.as_bytes());
+    Ok(Local { text, meta, hash })
+}
+
+/// The hash of the hub's text.
+fn hub_hash(name: &PromptName, commit: &PulledCommit) -> Result<String, String> {
+    let text = from_manifest(&commit.manifest)
+        .and_then(|m| {
+            m.to_cache_text()
+                .map_err(|e| prompt_sync_core::Error::Manifest {
+                    detail: e.to_string(),
+                })
+        })
+        .map_err(|e| format!("the hub's version of `{name}` cannot be read: {e}"))?;
+    Ok(sha256_hex(text.as_bytes()))
+}
+
+fn decide(
+    name: &PromptName,
+    local: &Local,
+    hub: Option<&PulledCommit>,
+    force: bool,
+) -> Result<(Option<State>, Decision), String> {
+    let base = local.meta.hub_content_hash.as_deref();
+    let base_commit = local.meta.hub_commit_hash.as_deref();
+    let Some(hub) = hub else {
+        if base_commit.is_some() && !force {
+            return Ok((
+                None,
+                Decision::Done(PushResult::Refused {
+                    reason: format!(
+                        "`{name}` was synced from the hub before but is not there now (deleted or renamed?); `prompt-sync push --force {name}` creates it again"
+                    ),
+                }),
+            ));
+        }
+        return Ok((
+            None,
+            Decision::Push {
+                parent: None,
+                create_repo: true,
+                base_manifest: local.meta.manifest.clone(),
+            },
+        ));
+    };
+    let h = hub_hash(name, hub)?;
+    let state = classify(Some(&local.hash), base, &h, local.meta.locally_modified);
+    let push_on_hub = || Decision::Push {
+        parent: Some(hub.commit_hash.clone()),
+        create_repo: false,
+        base_manifest: Some(hub.manifest.clone()),
+    };
+    let decision = match state {
+        State::LocalEdit => push_on_hub(),
+        State::Conflict | State::Untracked if force => push_on_hub(),
+        State::Conflict | State::Untracked => Decision::Done(PushResult::Refused {
+            reason: format!(
+                "conflict: the hub changed `{name}` since the last sync (now commit {}) and so did the cache; compare with `prompt-sync diff {name}`, then `prompt-sync push --force {name}` (replaces the hub's text) or `prompt-sync sync --force-pull {name}` (takes the hub's, backing up yours)",
+                short(&hub.commit_hash)
+            ),
+        }),
+        State::UnmarkedEdit => Decision::Done(PushResult::Refused {
+            reason: format!(
+                "`{name}` was edited without `prompt-sync mark-edited {name}`; run it to keep the edit, then push again (or `prompt-sync restore {name}` to discard it)"
+            ),
+        }),
+        // The hub has the local text: nothing to push; record the hub's commit (and
+        // clear a mark that no longer stands for a difference) when the metadata lags.
+        State::UpToDate | State::Converged => Decision::OnHub {
+            commit: hub.commit_hash.clone(),
+            record: state == State::Converged
+                || local.meta.locally_modified
+                || base_commit != Some(hub.commit_hash.as_str()),
+        },
+        State::HubNewer => Decision::Done(PushResult::HubNewer {
+            commit: hub.commit_hash.clone(),
+        }),
+        State::Missing => Decision::Done(PushResult::Failed(format!(
+            "prompt `{name}` is not in the cache"
+        ))),
+    };
+    Ok((Some(state), decision))
+}
+
+/// The manifest for the local text, on top of `base` (the hub's current manifest, or
+/// the one the metadata keeps).
+fn build_manifest(local: &Local, base: Option<&Value>) -> Result<Value, String> {
+    let meta = &local.meta;
+    let body = PromptModel::body_from_cache_text(meta.prompt_kind(), &local.text).map_err(|e| {
+        format!(
+            "the cached chat text of `{}` does not follow the sectioned format: {e}",
+            meta.prompt_name
+        )
+    })?;
+    let mut model = PromptModel {
+        body,
+        template_format: meta.format(),
+        input_variables: Vec::new(),
+    };
+    let previous = base
+        .and_then(|b| from_manifest(b).ok())
+        .map(|m| m.input_variables)
+        .or_else(|| meta.input_variables.clone())
+        .unwrap_or_default();
+    model.input_variables = prompt_input_variables(&model, &previous);
+    to_manifest(&model, base).map_err(|e| e.to_string())
+}
+
+/// Creates the repo if asked, pushes, and records the push in the metadata. Returns
+/// the new commit's hash and id.
+#[allow(clippy::too_many_arguments)]
+fn publish(
+    store: &Store,
+    lock: &CacheLock,
+    name: &PromptName,
+    local: &Local,
+    hub: &dyn Hub,
+    owner: &str,
+    manifest: &Value,
+    parent: Option<&str>,
+    create_repo: bool,
+    opts: &PushOptions,
+) -> Result<(String, Option<String>), String> {
+    if create_repo {
+        hub.create_repo(name.as_str(), opts.description.as_deref())
+            .map_err(|e| format!("cannot create the prompt on the hub: {e}"))?;
+    }
+    let outcome = hub
+        .push(
+            owner,
+            name.as_str(),
+            manifest,
+            parent,
+            opts.description.as_deref(),
+        )
+        .map_err(|e| e.to_string())?;
+    let (commit, id) = match outcome {
+        PushOutcome::Created {
+            commit_hash,
+            commit_id,
+        } => (commit_hash, commit_id),
+        // The hub already has exactly this manifest: learn its commit.
+        PushOutcome::NothingToCommit => {
+            let latest = hub
+                .list_commits(owner, name.as_str(), 1)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .next()
+                .ok_or("the hub said nothing changed but lists no commit")?;
+            (latest.commit_hash, latest.id)
+        }
+    };
+    let now = timestamp::now_utc();
+    let mut meta = local.meta.clone();
+    meta.locally_modified = false;
+    meta.local_edit_timestamp = None;
+    meta.hub_content_hash = Some(local.hash.clone());
+    meta.local_content_hash = local.hash.clone();
+    meta.last_sync_timestamp = Some(now);
+    meta.sync_direction = Some("push".to_owned());
+    meta.hub_commit_hash = Some(commit.clone());
+    meta.owner = Some(owner.to_owned());
+    if meta.hub_ref.is_none() {
+        meta.hub_ref = Some("latest".to_owned());
+    }
+    meta.kind = Some(meta.prompt_kind().as_str().to_owned());
+    meta.template_format = Some(meta.format().as_str().to_owned());
+    if let Ok(model) = from_manifest(manifest) {
+        meta.input_variables = Some(model.input_variables);
+    }
+    meta.manifest = Some(manifest.clone());
+    store.write_metadata(lock, name, &meta).map_err(|e| {
+        format!("pushed commit {commit}, but the metadata could not be written: {e}")
+    })?;
+    Ok((commit, id))
+}
+
+/// Metadata recording that the hub's `commit` has the local text.
+fn recorded_meta(local: &Local, commit: &str, hub: Option<&PulledCommit>) -> Metadata {
+    let mut meta = local.meta.clone();
+    meta.locally_modified = false;
+    meta.local_edit_timestamp = None;
+    meta.hub_content_hash = Some(local.hash.clone());
+    meta.local_content_hash = local.hash.clone();
+    meta.last_sync_timestamp = Some(timestamp::now_utc());
+    meta.hub_commit_hash = Some(commit.to_owned());
+    if let Some(h) = hub {
+        if let Ok(model) = from_manifest(&h.manifest) {
+            meta.input_variables = Some(model.input_variables);
+        }
+        meta.manifest = Some(h.manifest.clone());
+    }
+    meta
+}
+
+fn apply_tags(
+    hub: &dyn Hub,
+    owner: &str,
+    name: &PromptName,
+    commit: &str,
+    id: Option<String>,
+    tags: &[String],
+    report: &mut PushReport,
+) {
+    let id = match id {
+        Some(id) => id,
+        None => match commit_id(hub, owner, name, commit) {
+            Ok(id) => id,
+            Err(e) => {
+                report
+                    .tag_errors
+                    .extend(tags.iter().map(|t| format!("tag `{t}`: {e}")));
+                return;
+            }
+        },
+    };
+    for tag in tags {
+        match hub.add_tag(owner, name.as_str(), tag, &id) {
+            Ok(()) => report.tagged.push(tag.clone()),
+            Err(HubError::Conflict { detail }) => report.tag_errors.push(format!(
+                "tag `{tag}`: the hub refused ({detail}); it points at another commit and the hub does not move tags: delete it in LangSmith, then run `prompt-sync push {name} --tag {tag}` again"
+            )),
+            Err(e) => report.tag_errors.push(format!("tag `{tag}`: {e}")),
+        }
+    }
+}
+
+/// The id (what tags refer to) of `commit`, from the newest commits of the repo.
+fn commit_id(
+    hub: &dyn Hub,
+    owner: &str,
+    name: &PromptName,
+    commit: &str,
+) -> Result<String, String> {
+    hub.list_commits(owner, name.as_str(), 100)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|c| c.commit_hash == commit)
+        .and_then(|c| c.id)
+        .ok_or_else(|| format!("the hub lists no id for commit {}", short(commit)))
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..8).unwrap_or(hash)
+}

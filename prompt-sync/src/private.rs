@@ -1,0 +1,67 @@
+//! What the expansion of `prompt!` uses. Not a stable API.
+
+use std::fmt::{self, Display, Write as _};
+
+pub use prompt_sync_core::render::fstring::{Conversion, Field, Piece};
+pub use prompt_sync_core::render::spec::{Align, Spec};
+pub use prompt_sync_core::render::tokenize::Token;
+pub use prompt_sync_core::render::{Part, PromptPlan, Seq, Template, Value};
+pub use std::borrow::Cow;
+
+use crate::message::Message;
+
+/// Checks that a value is `Display` (the error points at the argument) and erases its
+/// type, so that no later use repeats the error.
+pub fn display<T: Display>(value: &T) -> &dyn Display {
+    value
+}
+
+/// Appends a value as it displays.
+pub fn push_display(out: &mut String, value: &dyn Display) {
+    let _ = write!(out, "{value}");
+}
+
+/// Appends a value through an f-string conversion and format spec.
+pub fn push_field(out: &mut String, value: &dyn Display, conversion: Conversion, spec: Spec) {
+    let text = value.to_string();
+    let field = Field {
+        name: "",
+        conversion,
+        spec,
+        has_spec: false,
+    };
+    // A string value never fails: conversions and specs of strings always apply.
+    let _ = prompt_sync_core::render::fstring::push_field(&field, &Value::str(&text), out);
+}
+
+/// Appends a value HTML-escaped as LangChain's mustache does.
+pub fn push_escaped(out: &mut String, value: &dyn Display) {
+    let _ = write!(Escaper(out), "{value}");
+}
+
+struct Escaper<'a>(&'a mut String);
+
+impl fmt::Write for Escaper<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        prompt_sync_core::render::mustache::push_html_escaped(s, self.0);
+        Ok(())
+    }
+}
+
+/// A placeholder's messages.
+pub fn messages<I>(messages: I) -> Vec<Message>
+where
+    I: IntoIterator,
+    I::Item: Into<Message>,
+{
+    messages.into_iter().map(Into::into).collect()
+}
+
+/// Appends a placeholder's messages, keeping only the last `n_messages` (0: all).
+pub fn push_placeholder(out: &mut Vec<Message>, messages: &[Message], n_messages: usize) {
+    let skip = match n_messages {
+        0 => 0,
+        n => messages.len().saturating_sub(n),
+    };
+    out.extend(messages.iter().skip(skip).cloned());
+}
