@@ -111,11 +111,17 @@ pub(crate) fn run(
     let mut errors: Vec<(String, Vec<String>)> = Vec::new();
     for p in &report.prompts {
         match &p.outcome {
-            Outcome::Pulled => out.warning(&format!("prompt-sync: pulled `{}` from the hub", p.name)),
-            Outcome::Updated { .. } => out.warning(&format!(
-                "prompt-sync: updated `{}` from the hub (the old text is in backups)",
-                p.name
-            )),
+            Outcome::Pulled => {
+                out.warning(&format!("prompt-sync: pulled `{}` from the hub", p.name));
+                warn_unrenderable(store, &p.name, out);
+            }
+            Outcome::Updated { .. } => {
+                out.warning(&format!(
+                    "prompt-sync: updated `{}` from the hub (the old text is in backups)",
+                    p.name
+                ));
+                warn_unrenderable(store, &p.name, out);
+            }
             Outcome::UnmarkedEdit => out.warning(&format!(
                 "prompt-sync: `{}` was edited without `prompt-sync mark-edited {}`; kept it (the build will refuse it until marked or restored)",
                 p.name, p.name
@@ -196,6 +202,22 @@ fn plan_and_apply(
         }
     }
     Ok(report)
+}
+
+/// A pulled prompt in a template format prompt-sync cannot render (jinja2) is cached
+/// and embeddable, but rendering it is refused: say so when it arrives, not only when
+/// `prompt!("name", var = …)` or `format` refuses it.
+fn warn_unrenderable(store: &Store, name: &str, out: &mut Directives) {
+    let Ok(name) = PromptName::new(name) else {
+        return;
+    };
+    if let Ok(Some(meta)) = store.read_metadata(&name)
+        && meta.format() == prompt_sync_core::TemplateFormat::Jinja2
+    {
+        out.warning(&format!(
+            "prompt-sync: `{name}` uses jinja2 templates, which prompt-sync cannot render: `prompt!(\"{name}\")` embeds its text, but `format` and `prompt!(\"{name}\", var = …)` refuse it; switch the prompt to f-string or mustache on the hub to render it"
+        ));
+    }
 }
 
 /// The prompts to sync and their refs: the config's ref for a prompt the config

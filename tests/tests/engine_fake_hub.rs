@@ -151,3 +151,39 @@ fn a_no_change_sync_of_many_prompts_is_one_list_page_per_hundred() {
     assert_eq!(r.totals().updated, 25);
     assert_eq!(fake.request_count(), 3 + 25);
 }
+
+#[test]
+fn a_pulled_jinja2_prompt_is_cached_with_a_clear_warning() {
+    let fake = FakeHub::start();
+    let mut manifest = text_manifest("Hello {{ name }}", &["name"]);
+    manifest["kwargs"]["template_format"] = Value::from("jinja2");
+    fake.put_prompt("jinja", manifest);
+    let pkg = prompt_sync_tests::reliability::package("prompts = [\"jinja\"]").unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let env = prompt_sync_build::Env::from_map(
+        [
+            ("LANGSMITH_API_KEY", "k".to_owned()),
+            ("LANGSMITH_ENDPOINT", fake.url()),
+            ("OUT_DIR", out_dir.path().display().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    );
+    let report = prompt_sync_build::Builder::new()
+        .package_dir(pkg.path())
+        .run_with(&env)
+        .map_err(|(e, _)| e.to_string())
+        .unwrap();
+    let text = report.directives.to_string();
+    assert!(text.contains("pulled `jinja`"), "{text}");
+    assert!(
+        text.contains("`jinja` uses jinja2 templates, which prompt-sync cannot render"),
+        "{text}"
+    );
+    assert!(
+        pkg.path()
+            .join("prompts/langsmith_cache/jinja.txt")
+            .exists()
+    );
+}
