@@ -3,41 +3,98 @@
 use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
 
+use prompt_sync_core::model::{ChatMessage, PromptBody, PromptKind, Role, TemplateFormat};
 use prompt_sync_core::render::PromptPlan;
 
-use crate::{Found, format_tokens, kind_tokens, messages_tokens, path_literal, plan_tokens};
+use crate::emit::{self, Src};
+use crate::{Found, path_literal};
 
-/// `{ const _: &[u8] = include_bytes!(text); …; static PLAN: …; Prompt::__from_macro(…) }`.
+/// `{ use …private as __p; const _: &[u8] = include_bytes!(text); …; static PLAN: …;
+/// Prompt::__from_macro(…) }`, written as text and lexed once (see [`emit`]).
 pub(crate) fn expand(found: &Found, plan: &PromptPlan<'_>) -> TokenStream2 {
     let v = &found.verified;
-    let name = v.name.as_str();
-    let content = v.text.as_str();
-    let sha = v.sha256.as_str();
-    let hub_commit = match v.metadata.hub_commit_hash.as_deref() {
-        Some(c) => quote!(::core::option::Option::Some(#c)),
-        None => quote!(::core::option::Option::None),
+    let mut out = Src::new(&v.text, 2 * v.text.len() + 4096);
+    out.code("{").code(emit::PRELUDE);
+    // Tracking both files makes rustc rebuild the crate when either changes. A path
+    // that is not UTF-8 cannot be tracked this way; the build script's
+    // rerun-if-changed still covers it.
+    for path in [&v.text_path, &v.metadata_path] {
+        if let Some(p) = path.to_str() {
+            out.code("const _:&[u8]=::core::include_bytes!(")
+                .str(p)
+                .code(");");
+        }
+    }
+    // The text once; a text prompt's one message is the same string.
+    out.code("const __PROMPT_SYNC_TEXT:&str=")
+        .str(&v.text)
+        .code(";");
+    // Items, not expressions: a slice built with a `const fn` call is only promoted to
+    // `'static` in a constant.
+    out.code("const __PROMPT_SYNC_MESSAGES:&[::prompt_sync::MessageTemplate]=");
+    messages(&mut out, &v.body);
+    out.code(";static __PROMPT_SYNC_PLAN:__p::PromptPlan<'static>=");
+    emit::plan(&mut out, plan);
+    out.code(";::prompt_sync::Prompt::__from_macro(")
+        .str(v.name.as_str())
+        .code(",__PROMPT_SYNC_TEXT,")
+        .str(&v.sha256)
+        .code(",");
+    match v.metadata.hub_commit_hash.as_deref() {
+        Some(c) => out.code("::core::option::Option::Some(").str(c).code("),"),
+        None => out.code("::core::option::Option::None,"),
     };
-    let locally_modified = v.metadata.locally_modified;
-    let kind = kind_tokens(v.metadata.prompt_kind());
-    let format = format_tokens(v.metadata.format());
-    let messages = messages_tokens(&v.body);
-    let tracked = tracked(found);
-    let plan = plan_tokens::plan(plan);
-    quote!({
-        #tracked
-        static __PROMPT_SYNC_PLAN: ::prompt_sync::private::PromptPlan<'static> = #plan;
-        ::prompt_sync::Prompt::__from_macro(
-            #name,
-            #content,
-            #sha,
-            #hub_commit,
-            #locally_modified,
-            #kind,
-            #format,
-            #messages,
-            &__PROMPT_SYNC_PLAN,
-        )
-    })
+    out.bool(v.metadata.locally_modified).code(",");
+    out.code(match v.metadata.prompt_kind() {
+        PromptKind::Text => "::prompt_sync::PromptKind::Text,",
+        PromptKind::Chat => "::prompt_sync::PromptKind::Chat,",
+    });
+    out.code(match v.metadata.format() {
+        TemplateFormat::FString => "::prompt_sync::TemplateFormat::FString,",
+        TemplateFormat::Mustache => "::prompt_sync::TemplateFormat::Mustache,",
+        TemplateFormat::Jinja2 => "::prompt_sync::TemplateFormat::Jinja2,",
+    });
+    out.code("__PROMPT_SYNC_MESSAGES,&__PROMPT_SYNC_PLAN)}");
+    // Lexed by rustc itself: `proc_macro2`'s `FromStr` would first run its own lexer
+    // over the text, unoptimized in a debug build, at several times the cost.
+    match out.into_string().parse::<proc_macro::TokenStream>() {
+        Ok(tokens) => tokens.into(),
+        Err(e) => {
+            let msg = format!("internal error in prompt!: the expansion does not lex: {e}");
+            quote!(::core::compile_error!(#msg))
+        }
+    }
+}
+
+fn messages(out: &mut Src<'_>, body: &PromptBody) {
+    match body {
+        PromptBody::Text(_) => {
+            out.code("&[::prompt_sync::MessageTemplate::Message{role: ::prompt_sync::Role::Human,template: __PROMPT_SYNC_TEXT}]");
+        }
+        PromptBody::Chat(ms) => {
+            out.slice(ms, |o, m| match m {
+                ChatMessage::Message { role, content } => {
+                    o.code("::prompt_sync::MessageTemplate::Message{role: ");
+                    role_src(o, role);
+                    o.code(",template: ").text_str(content).code("}");
+                }
+                ChatMessage::Placeholder { variable } => {
+                    o.code("::prompt_sync::MessageTemplate::Placeholder{variable: ")
+                        .str(variable)
+                        .code("}");
+                }
+            });
+        }
+    }
+}
+
+fn role_src(out: &mut Src<'_>, role: &Role) {
+    match role {
+        Role::System => out.code("::prompt_sync::Role::System"),
+        Role::Human => out.code("::prompt_sync::Role::Human"),
+        Role::Ai => out.code("::prompt_sync::Role::Ai"),
+        Role::Other(r) => out.code("::prompt_sync::Role::Other(").str(r).code(")"),
+    };
 }
 
 /// `include_bytes!` of the text and the metadata: rustc rebuilds the crate when either

@@ -24,13 +24,12 @@ use syn::{Expr, Ident, LitStr, Token};
 
 use prompt_sync_core::config::Config;
 use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
-use prompt_sync_core::model::{
-    ChatMessage, PromptBody, PromptKind, PromptModel, Role, TemplateFormat,
-};
+use prompt_sync_core::model::{PromptModel, Role};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::verify::{Verified, verify};
 use prompt_sync_core::{Error, PromptName};
 
+mod emit;
 mod expand;
 mod plan_tokens;
 mod render;
@@ -189,43 +188,6 @@ fn role_tokens(role: &Role) -> TokenStream2 {
         Role::Human => quote!(::prompt_sync::Role::Human),
         Role::Ai => quote!(::prompt_sync::Role::Ai),
         Role::Other(r) => quote!(::prompt_sync::Role::Other(#r)),
-    }
-}
-
-fn messages_tokens(body: &PromptBody) -> TokenStream2 {
-    let items: Vec<TokenStream2> = match body {
-        PromptBody::Text(t) => vec![quote!(::prompt_sync::MessageTemplate::Message {
-            role: ::prompt_sync::Role::Human,
-            template: #t,
-        })],
-        PromptBody::Chat(ms) => ms
-            .iter()
-            .map(|m| match m {
-                ChatMessage::Message { role, content } => {
-                    let role = role_tokens(role);
-                    quote!(::prompt_sync::MessageTemplate::Message { role: #role, template: #content })
-                }
-                ChatMessage::Placeholder { variable } => {
-                    quote!(::prompt_sync::MessageTemplate::Placeholder { variable: #variable })
-                }
-            })
-            .collect(),
-    };
-    quote!(&[#(#items),*])
-}
-
-fn kind_tokens(kind: PromptKind) -> TokenStream2 {
-    match kind {
-        PromptKind::Text => quote!(::prompt_sync::PromptKind::Text),
-        PromptKind::Chat => quote!(::prompt_sync::PromptKind::Chat),
-    }
-}
-
-fn format_tokens(f: TemplateFormat) -> TokenStream2 {
-    match f {
-        TemplateFormat::FString => quote!(::prompt_sync::TemplateFormat::FString),
-        TemplateFormat::Mustache => quote!(::prompt_sync::TemplateFormat::Mustache),
-        TemplateFormat::Jinja2 => quote!(::prompt_sync::TemplateFormat::Jinja2),
     }
 }
 

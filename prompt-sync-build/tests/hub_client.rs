@@ -524,24 +524,27 @@ fn requests_match_the_python_sdk_wire() {
     );
 }
 
+/// Pages after the first are fetched in parallel, so a scripted responder (answers in
+/// arrival order) can only check two pages deterministically; three or more pages are
+/// covered against the fake hub in `tests/tests/engine_fake_hub.rs`.
 #[test]
 fn list_repos_pages_until_total() {
     let page = |from: usize, n: usize| {
         let repos: Vec<Value> = (from..from + n)
             .map(|i| json!({"repo_handle": format!("p{i}"), "last_commit_hash": if i % 2 == 0 { Value::String(format!("h{i}")) } else { Value::Null }}))
             .collect();
-        json_step(200, &json!({"repos": repos, "total": 250}))
+        json_step(200, &json!({"repos": repos, "total": 150}))
     };
-    let r = Responder::script(vec![page(0, 100), page(100, 100), page(200, 50)]);
+    let r = Responder::script(vec![page(0, 100), page(100, 50)]);
     let repos = hub(&format!("{}/api/v1", r.url())).list_repos("-").unwrap();
-    assert_eq!(repos.len(), 250);
+    assert_eq!(repos.len(), 150);
     assert_eq!(repos[0].repo_handle, "p0");
     assert_eq!(repos[0].last_commit_hash.as_deref(), Some("h0"));
-    assert_eq!(repos[249].repo_handle, "p249");
-    assert_eq!(repos[249].last_commit_hash, None);
+    assert_eq!(repos[149].repo_handle, "p149");
+    assert_eq!(repos[149].last_commit_hash, None);
     let reqs = r.requests();
-    assert_eq!(reqs.len(), 3);
-    for (req, offset) in reqs.iter().zip([0, 100, 200]) {
+    assert_eq!(reqs.len(), 2);
+    for (req, offset) in reqs.iter().zip([0, 100]) {
         assert_eq!(req.path(), "/api/v1/repos");
         assert_eq!(
             req.query(),

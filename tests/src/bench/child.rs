@@ -93,7 +93,6 @@ pub fn spawn(step: Step, package_dir: &Path, endpoint: &str, n: usize) -> Result
         .arg(package_dir)
         .arg(endpoint)
         .arg(n.to_string())
-        .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run the bench child: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);

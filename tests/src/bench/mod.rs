@@ -205,6 +205,10 @@ pub fn run(config: &Config) -> Result<Results, String> {
         })
     };
     let create = || Package::create(&names).map_err(|e| format!("cannot create a package: {e}"));
+    // Packages are removed only at the end: deleting thousands of files just before a
+    // measured step would make it pay for the file system's bookkeeping of them (ext4
+    // without a journal, as here, makes each new inode skip recently freed ones).
+    let mut kept: Vec<Package> = Vec::new();
     for run in 0..config.runs.max(1) {
         eprintln!("run {}/{}", run + 1, config.runs.max(1));
         let pkg = create()?;
@@ -216,11 +220,12 @@ pub fn run(config: &Config) -> Result<Results, String> {
         }
         rows[2].samples.push(measure(child::Step::Sync, &pkg)?);
         rows[3].samples.push(measure(child::Step::Offline, &pkg)?);
-        drop(pkg);
+        kept.push(pkg);
         let fresh = create()?;
         rows[4]
             .samples
             .push(measure(child::Step::Baseline, &fresh)?);
+        kept.push(fresh);
     }
     let mut sweep = Vec::new();
     for &c in &config.sweep {
@@ -229,10 +234,12 @@ pub fn run(config: &Config) -> Result<Results, String> {
         for _ in 0..config.runs.max(1) {
             let pkg = create()?;
             walls.push(measure(child::Step::Engine(c), &pkg)?.wall);
+            kept.push(pkg);
         }
         sweep.push((c, median(&walls)));
     }
     drop(hub);
+    drop(kept);
     let compile = match config.compile_prompts {
         Some(cn) => {
             eprintln!("compile-time comparison with {cn} prompts (builds in target/e2e)");
