@@ -501,37 +501,10 @@ fn describe(value: &Value) -> String {
 fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
-        .map(|k| (edit_distance(key, k), *k))
+        .map(|k| (crate::similar::edit_distance(key, k), *k))
         .filter(|&(d, k)| d > 0 && d <= 2.max(k.len() / 4))
         .min_by_key(|&(d, _)| d)
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance with adjacent transpositions counting one.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // d[i][j] = distance between a[..i] and b[..j].
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 /// Removes `.` components and folds `..` into a preceding normal component, without
@@ -1165,7 +1138,7 @@ prompts = [{ name = "router", rev = "v1" }]
         assert_eq!(suggest("cachedir", KNOWN_KEYS), Some("cache_dir"));
         assert_eq!(suggest("refresh", KNOWN_KEYS), None);
         assert_eq!(suggest("zzz", KNOWN_KEYS), None);
-        assert_eq!(edit_distance("ab", "ba"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(crate::similar::edit_distance("ab", "ba"), 1);
+        assert_eq!(crate::similar::edit_distance("", "abc"), 3);
     }
 }

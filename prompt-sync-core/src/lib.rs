@@ -20,6 +20,7 @@ pub mod pulled;
 pub mod render;
 pub mod restore;
 pub mod scan;
+pub mod similar;
 pub mod store;
 pub mod timestamp;
 pub mod verify;
