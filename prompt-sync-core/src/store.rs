@@ -358,6 +358,13 @@ impl Store {
     /// True when a killed process left a temporary or incoming file (the cheap half
     /// of [`Store::needs_repair`]: directory listings only, no file is read).
     pub fn has_leftover_files(&self) -> bool {
+        !self.leftover_files().is_empty()
+    }
+
+    /// The temporary and incoming files a killed process left, in every directory a
+    /// write uses.
+    fn leftover_files(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
         for dir in self.temp_file_dirs() {
             let Ok(entries) = fs::read_dir(&dir) else {
                 continue;
@@ -366,11 +373,11 @@ impl Store {
                 let file = entry.file_name();
                 let file = file.to_string_lossy();
                 if fsio::is_temp_name(&file) || is_incoming_name(&file) {
-                    return true;
+                    found.push(entry.path());
                 }
             }
         }
-        false
+        found
     }
 
     /// The metadata of `name` if it carries a `pending_write` marker. Unreadable or
@@ -454,20 +461,9 @@ impl Store {
 
     fn remove_stale_temp_files(&self) -> Result<Vec<String>> {
         let mut actions = Vec::new();
-        for dir in self.temp_file_dirs() {
-            let Ok(entries) = fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let file = entry.file_name();
-                let file = file.to_string_lossy();
-                if fsio::is_temp_name(&file) || is_incoming_name(&file) {
-                    let p = entry.path();
-                    fs::remove_file(&p)
-                        .map_err(|e| Error::io("remove stale temporary file", &p, e))?;
-                    actions.push(format!("removed stale temporary file {}", p.display()));
-                }
-            }
+        for p in self.leftover_files() {
+            fs::remove_file(&p).map_err(|e| Error::io("remove stale temporary file", &p, e))?;
+            actions.push(format!("removed stale temporary file {}", p.display()));
         }
         Ok(actions)
     }
