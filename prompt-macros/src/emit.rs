@@ -9,31 +9,27 @@
 //! `push_str` calls per item (the standard library is optimized) and parsed by
 //! `proc_macro::TokenStream::from_str`, that is by rustc itself.
 //!
-//! The text is also kept small, since rustc's work grows with it: strings go in as raw
-//! literals (copied, not escaped), the prompt's text is one constant that the
-//! messages and the render plan slice (`__sub(start, end)`) rather than repeat, and
-//! what the plan repeats most has short local names ([`PRELUDE`]).
+//! The text is also kept small and cheap for rustc: strings go in as raw literals
+//! (copied, not escaped), and a chat message's template is a span of the prompt's text
+//! (`Text::Span(start, end)`), not a second copy of it.
 
 use std::fmt::Write as _;
 
-use prompt_sync_core::render::fstring::{Conversion, Piece};
-use prompt_sync_core::render::spec::{Align, Spec};
-use prompt_sync_core::render::tokenize::Token;
-use prompt_sync_core::render::{Part, PromptPlan, Template, Value};
+use prompt_sync_core::render::Value;
 
 /// Rust source text being written.
 pub(crate) struct Src<'t> {
     out: String,
-    /// The prompt's cached text, which `__PROMPT_SYNC_TEXT` holds: strings found in it
-    /// are written as slices of it (`__sub(start, end)`), not as literals again.
+    /// The prompt's cached text: strings found in it are written as spans of it (see
+    /// [`Src::text`]), not as literals again.
     text: &'t str,
     /// Where the last slice ended (strings mostly come in text order).
     cursor: usize,
 }
 
 impl<'t> Src<'t> {
-    /// With room for about `n` bytes; strings found in `text` become slices of
-    /// `__PROMPT_SYNC_TEXT` (see [`Src::text_str`]).
+    /// With room for about `n` bytes; strings found in `text` become spans of it (see
+    /// [`Src::text`]).
     pub(crate) fn new(text: &'t str, n: usize) -> Src<'t> {
         Src {
             out: String::with_capacity(n),
@@ -47,12 +43,9 @@ impl<'t> Src<'t> {
         self.out
     }
 
-    /// A `&'static str` expression equal to `s`: a slice of `__PROMPT_SYNC_TEXT` when
-    /// `s` occurs in it, else a literal.
-    pub(crate) fn text_str(&mut self, s: &str) -> &mut Self {
-        if s.len() < 16 {
-            return self.str(s);
-        }
+    /// A `::prompt_sync::private::Text` equal to `s`: a span of the prompt's text when
+    /// `s` occurs in it (strings mostly come in text order), else a literal.
+    pub(crate) fn text(&mut self, s: &str) -> &mut Self {
         let found = self.text[self.cursor..]
             .find(s)
             .map(|i| i + self.cursor)
@@ -61,10 +54,16 @@ impl<'t> Src<'t> {
             Some(start) => {
                 let end = start + s.len();
                 self.cursor = end;
-                let _ = write!(self.out, "__sub({start},{end})");
+                let _ = write!(
+                    self.out,
+                    "::prompt_sync::private::Text::Span({start},{end})"
+                );
                 self
             }
-            None => self.str(s),
+            None => self
+                .code("::prompt_sync::private::Text::Str(")
+                .str(s)
+                .code(")"),
         }
     }
 
@@ -123,9 +122,9 @@ impl<'t> Src<'t> {
         self.code("]")
     }
 
-    /// `__s(&[…])`: `::prompt_sync::private::Seq::Borrowed(&[…])`.
+    /// `Seq::Borrowed(&[…])`.
     fn seq<T>(&mut self, items: &[T], item: impl FnMut(&mut Self, &T)) -> &mut Self {
-        self.code("__s(");
+        self.code("::prompt_sync::private::Seq::Borrowed(");
         self.slice(items, item);
         self.code(")")
     }
@@ -137,159 +136,19 @@ fn push_hashes(out: &mut String, n: usize) {
     }
 }
 
-/// Items every expansion starts with (inside its block): short names for what the
-/// plan repeats most, `__f(name)` for a plain `{name}` field, and `__sub(start, end)`,
-/// a slice of the block's `__PROMPT_SYNC_TEXT` constant.
-pub(crate) const PRELUDE: &str = "#[allow(unused)] use ::prompt_sync::private as __p;\
-#[allow(unused)] use __p::Seq::Borrowed as __s;\
-#[allow(unused)] use __p::Piece::Text as __t;\
-#[allow(unused)] const fn __f(name: &'static str) -> __p::Piece<'static> {\
-__p::Piece::Field(__p::Field { name, conversion: __p::Conversion::None, spec: __p::Spec::NONE, has_spec: false })\
-}\
-#[allow(unused)] const fn __sub(start: usize, end: usize) -> &'static str {\
-__PROMPT_SYNC_TEXT.split_at(start).1.split_at(end - start).0\
-}";
-
-/// The render plan as a constant expression of `::prompt_sync::private` types, using
-/// the names [`PRELUDE`] brings into scope.
-pub(crate) fn plan(out: &mut Src<'_>, plan: &PromptPlan<'_>) {
-    out.code("__p::PromptPlan{parts: ");
-    out.seq(&plan.parts, |o, p| part(o, p));
-    out.code(",partials: ");
-    out.seq(&plan.partials, |o, (k, v)| {
-        o.code("(__p::Cow::Borrowed(").str(k).code("),");
-        value(o, v);
-        o.code(")");
-    });
-    out.code(",variables: ");
-    out.seq(&plan.variables, |o, v| {
-        o.str(v);
-    });
-    out.code(",accepted: ");
-    out.seq(&plan.accepted, |o, v| {
-        o.str(v);
-    });
-    out.code(",problem: ");
-    match plan.problem.as_deref() {
-        Some(p) => out
-            .code("::core::option::Option::Some(__p::Cow::Borrowed(")
-            .str(p)
-            .code("))"),
-        None => out.code("::core::option::Option::None"),
-    };
-    out.code("}");
-}
-
-fn part(out: &mut Src<'_>, part: &Part<'_>) {
-    match part {
-        Part::Template(t) => {
-            out.code("__p::Part::Template(");
-            template(out, t);
-            out.code(")");
-        }
-        Part::Literal => {
-            out.code("__p::Part::Literal");
-        }
-        Part::Placeholder {
-            optional,
-            n_messages,
-        } => {
-            out.code("__p::Part::Placeholder{optional: ")
-                .bool(*optional)
-                .code(",n_messages: ")
-                .usize(*n_messages)
-                .code("}");
-        }
-    }
-}
-
-fn template(out: &mut Src<'_>, t: &Template<'_>) {
-    match t {
-        Template::FString(pieces) => {
-            out.code("__p::Template::FString(");
-            out.seq(pieces, |o, p| piece(o, p));
-            out.code(")");
-        }
-        Template::Mustache(tokens) => {
-            out.code("__p::Template::Mustache(");
-            out.seq(tokens, |o, t| token(o, t));
-            out.code(")");
-        }
-    }
-}
-
-fn piece(out: &mut Src<'_>, p: &Piece<'_>) {
-    match p {
-        Piece::Text(t) => {
-            out.code("__t(").text_str(t).code(")");
-        }
-        Piece::Field(f)
-            if f.conversion == Conversion::None && !f.has_spec && f.spec == Spec::NONE =>
-        {
-            out.code("__f(").str(f.name).code(")");
-        }
-        Piece::Field(f) => {
-            out.code("__p::Piece::Field(__p::Field{name: ").str(f.name);
-            out.code(",conversion: ");
-            conversion(out, f.conversion);
-            out.code(",spec: ");
-            spec(out, &f.spec);
-            out.code(",has_spec: ").bool(f.has_spec).code("})");
-        }
-    }
-}
-
-fn conversion(out: &mut Src<'_>, c: Conversion) {
-    out.code(match c {
-        Conversion::None => "__p::Conversion::None",
-        Conversion::Str => "__p::Conversion::Str",
-        Conversion::Repr => "__p::Conversion::Repr",
-        Conversion::Ascii => "__p::Conversion::Ascii",
-    });
-}
-
-fn spec(out: &mut Src<'_>, s: &Spec) {
-    let _ = write!(out.out, "__p::Spec{{fill: {:?},align: ", s.fill);
-    out.code(match s.align {
-        Align::Left => "__p::Align::Left",
-        Align::Right => "__p::Align::Right",
-        Align::Center => "__p::Align::Center",
-    });
-    out.code(",width: ").usize(s.width).code(",precision: ");
-    match s.precision {
-        Some(p) => out.code("::core::option::Option::Some(").usize(p).code(")"),
-        None => out.code("::core::option::Option::None"),
-    };
-    out.code("}");
-}
-
-fn token(out: &mut Src<'_>, t: &Token<'_>) {
-    let (variant, text) = match t {
-        Token::Literal(s) => ("Literal", *s),
-        Token::Variable(s) => ("Variable", *s),
-        Token::NoEscape(s) => ("NoEscape", *s),
-        Token::Section(s) => ("Section", *s),
-        Token::Inverted(s) => ("Inverted", *s),
-        Token::End(s) => ("End", *s),
-        Token::Partial(s) => ("Partial", *s),
-    };
-    out.code("__p::Token::")
-        .code(variant)
-        .code("(")
-        .str(text)
-        .code(")");
-}
-
-fn value(out: &mut Src<'_>, v: &Value<'_>) {
+/// A render value as a constant expression (a partial variable's).
+pub(crate) fn value(out: &mut Src<'_>, v: &Value<'_>) {
     match v {
         Value::Null => {
-            out.code("__p::Value::Null");
+            out.code("::prompt_sync::private::Value::Null");
         }
         Value::Bool(b) => {
-            out.code("__p::Value::Bool(").bool(*b).code(")");
+            out.code("::prompt_sync::private::Value::Bool(")
+                .bool(*b)
+                .code(")");
         }
         Value::Int(i) => {
-            out.code("__p::Value::Int(");
+            out.code("::prompt_sync::private::Value::Int(");
             if *i == i128::MIN {
                 // `-N` is a negation of `N`, which does not fit for the minimum.
                 out.code("i128::MIN");
@@ -299,7 +158,7 @@ fn value(out: &mut Src<'_>, v: &Value<'_>) {
             out.code(")");
         }
         Value::Float(f) => {
-            out.code("__p::Value::Float(");
+            out.code("::prompt_sync::private::Value::Float(");
             if f.is_finite() {
                 let _ = write!(out.out, "{f:?}f64");
             } else if f.is_nan() {
@@ -312,19 +171,21 @@ fn value(out: &mut Src<'_>, v: &Value<'_>) {
             out.code(")");
         }
         Value::Str(s) => {
-            out.code("__p::Value::Str(__p::Cow::Borrowed(")
+            out.code("::prompt_sync::private::Value::Str(::prompt_sync::private::Cow::Borrowed(")
                 .str(s)
                 .code("))");
         }
         Value::List(items) => {
-            out.code("__p::Value::List(");
+            out.code("::prompt_sync::private::Value::List(");
             out.seq(items, |o, x| value(o, x));
             out.code(")");
         }
         Value::Map(entries) => {
-            out.code("__p::Value::Map(");
+            out.code("::prompt_sync::private::Value::Map(");
             out.seq(entries, |o, (k, x)| {
-                o.code("(__p::Cow::Borrowed(").str(k).code("),");
+                o.code("(::prompt_sync::private::Cow::Borrowed(")
+                    .str(k)
+                    .code("),");
                 value(o, x);
                 o.code(")");
             });

@@ -1,60 +1,54 @@
 //! The expansion of a verified prompt into a `prompt_sync::Prompt` constant.
+//!
+//! One expression of literals, `Prompt::__embed(&Embedded { … })`: the text, its
+//! hashes and flags, a chat prompt's message boundaries (spans of the text) and the
+//! manifest's render options. rustc handles it about as fast as `include_str!` of the
+//! text; the templates are parsed at run time, at the prompt's first render.
 
 use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
 
+use prompt_sync_core::layout::BUILD_TRACKS_CACHE_ENV;
 use prompt_sync_core::model::{ChatMessage, PromptBody, PromptKind, Role, TemplateFormat};
-use prompt_sync_core::render::PromptPlan;
+use prompt_sync_core::render::{PartSpec, PlanInput};
 
 use crate::emit::{self, Src};
 use crate::{Found, path_literal};
 
-/// `{ use …private as __p; const _: &[u8] = include_bytes!(text); …; static PLAN: …;
-/// Prompt::__from_macro(…) }`, written as text and lexed once (see [`emit`]).
-pub(crate) fn expand(found: &Found, plan: &PromptPlan<'_>) -> TokenStream2 {
-    let v = &found.verified;
-    let mut out = Src::new(&v.text, 2 * v.text.len() + 4096);
-    out.code("{").code(emit::PRELUDE);
-    // Tracking both files makes rustc rebuild the crate when either changes. A path
-    // that is not UTF-8 cannot be tracked this way; the build script's
-    // rerun-if-changed still covers it.
-    for path in [&v.text_path, &v.metadata_path] {
-        if let Some(p) = path.to_str() {
-            out.code("const _:&[u8]=::core::include_bytes!(")
-                .str(p)
-                .code(");");
+/// `Prompt::__embed(&Embedded { … })`, written as text and lexed once (see [`emit`]).
+pub(crate) fn expand(found: &Found, input: &PlanInput<'_>) -> TokenStream2 {
+    let v = found;
+    let mut out = Src::new(&v.text, v.text.len() + 1024);
+    let track = needs_tracking(found);
+    // Partial variables are `Value`s, which have drop glue: a reference to them is only
+    // `'static` in an item, not as a promoted temporary.
+    let in_static = !input.partials.is_empty();
+    if track || in_static {
+        out.code("{");
+    }
+    if track {
+        // Tracking both files makes rustc rebuild the crate when either changes. A
+        // path that is not UTF-8 cannot be tracked this way.
+        for path in [&v.text_path, &v.metadata_path] {
+            if let Some(p) = path.to_str() {
+                out.code("const _:&[u8]=::core::include_bytes!(")
+                    .str(p)
+                    .code(");");
+            }
         }
     }
-    // The text once; a text prompt's one message is the same string.
-    out.code("const __PROMPT_SYNC_TEXT:&str=")
-        .str(&v.text)
-        .code(";");
-    // Items, not expressions: a slice built with a `const fn` call is only promoted to
-    // `'static` in a constant.
-    out.code("const __PROMPT_SYNC_MESSAGES:&[::prompt_sync::MessageTemplate]=");
-    messages(&mut out, &v.body);
-    out.code(";static __PROMPT_SYNC_PLAN:__p::PromptPlan<'static>=");
-    emit::plan(&mut out, plan);
-    out.code(";::prompt_sync::Prompt::__from_macro(")
-        .str(v.name.as_str())
-        .code(",__PROMPT_SYNC_TEXT,")
-        .str(&v.sha256)
-        .code(",");
-    match v.metadata.hub_commit_hash.as_deref() {
-        Some(c) => out.code("::core::option::Option::Some(").str(c).code("),"),
-        None => out.code("::core::option::Option::None,"),
-    };
-    out.bool(v.metadata.locally_modified).code(",");
-    out.code(match v.metadata.prompt_kind() {
-        PromptKind::Text => "::prompt_sync::PromptKind::Text,",
-        PromptKind::Chat => "::prompt_sync::PromptKind::Chat,",
-    });
-    out.code(match v.metadata.format() {
-        TemplateFormat::FString => "::prompt_sync::TemplateFormat::FString,",
-        TemplateFormat::Mustache => "::prompt_sync::TemplateFormat::Mustache,",
-        TemplateFormat::Jinja2 => "::prompt_sync::TemplateFormat::Jinja2,",
-    });
-    out.code("__PROMPT_SYNC_MESSAGES,&__PROMPT_SYNC_PLAN)}");
+    if in_static {
+        out.code("static __PROMPT_SYNC_EMBEDDED: ::prompt_sync::private::Embedded=");
+        embedded(&mut out, found, input);
+        out.code(";::prompt_sync::Prompt::__embed(&__PROMPT_SYNC_EMBEDDED)");
+    } else {
+        out.code("::prompt_sync::Prompt::__embed(&");
+        embedded(&mut out, found, input);
+        out.code(")");
+    }
+    if track || in_static {
+        out.code("}");
+    }
     // Lexed by rustc itself: `proc_macro2`'s `FromStr` would first run its own lexer
     // over the text, unoptimized in a debug build, at several times the cost.
     match out.into_string().parse::<proc_macro::TokenStream>() {
@@ -66,24 +60,97 @@ pub(crate) fn expand(found: &Found, plan: &PromptPlan<'_>) -> TokenStream2 {
     }
 }
 
-fn messages(out: &mut Src<'_>, body: &PromptBody) {
-    match body {
+/// `Embedded { … }`.
+fn embedded(out: &mut Src<'_>, found: &Found, input: &PlanInput<'_>) {
+    let v = found;
+    out.code("::prompt_sync::private::Embedded{name: ")
+        .str(v.name.as_str())
+        .code(",content: ")
+        .str(&v.text)
+        .code(",sha256: ")
+        .str(&v.sha256)
+        .code(",hub_commit: ");
+    match v.hub_commit.as_deref() {
+        Some(c) => out.code("::core::option::Option::Some(").str(c).code(")"),
+        None => out.code("::core::option::Option::None"),
+    };
+    out.code(",locally_modified: ").bool(v.locally_modified);
+    out.code(match v.kind {
+        PromptKind::Text => ",kind: ::prompt_sync::PromptKind::Text",
+        PromptKind::Chat => ",kind: ::prompt_sync::PromptKind::Chat",
+    });
+    out.code(match v.model.template_format {
+        TemplateFormat::FString => ",template_format: ::prompt_sync::TemplateFormat::FString",
+        TemplateFormat::Mustache => ",template_format: ::prompt_sync::TemplateFormat::Mustache",
+        TemplateFormat::Jinja2 => ",template_format: ::prompt_sync::TemplateFormat::Jinja2",
+    });
+    out.code(",messages: ");
+    match &v.model.body {
         PromptBody::Text(_) => {
-            out.code("&[::prompt_sync::MessageTemplate::Message{role: ::prompt_sync::Role::Human,template: __PROMPT_SYNC_TEXT}]");
+            out.code("&[]");
         }
         PromptBody::Chat(ms) => {
-            out.slice(ms, |o, m| match m {
-                ChatMessage::Message { role, content } => {
-                    o.code("::prompt_sync::MessageTemplate::Message{role: ");
-                    role_src(o, role);
-                    o.code(",template: ").text_str(content).code("}");
-                }
-                ChatMessage::Placeholder { variable } => {
-                    o.code("::prompt_sync::MessageTemplate::Placeholder{variable: ")
-                        .str(variable)
-                        .code("}");
-                }
+            let mut i = 0;
+            out.slice(ms, |o, m| {
+                message(o, m, input.parts.get(i));
+                i += 1;
             });
+        }
+    }
+    out.code(",partials: ");
+    out.slice(&input.partials, |o, (k, value)| {
+        o.code("(").str(k).code(",");
+        emit::value(o, value);
+        o.code(")");
+    });
+    out.code(",problem: ");
+    match input.problem.as_deref() {
+        Some(p) => out.code("::core::option::Option::Some(").str(p).code(")"),
+        None => out.code("::core::option::Option::None"),
+    };
+    out.code(",input_variables: ");
+    out.slice(&input.input_variables, |o, name| {
+        o.str(name);
+    });
+    out.code("}");
+}
+
+/// One chat message, with how it renders (`spec`; a plain template when the plan input
+/// has none, as when the manifest could not be read and the prompt is unrenderable).
+fn message(out: &mut Src<'_>, m: &ChatMessage, spec: Option<&PartSpec<'_>>) {
+    match m {
+        ChatMessage::Placeholder { variable } => {
+            let (optional, n_messages) = match spec {
+                Some(PartSpec::Placeholder {
+                    optional,
+                    n_messages,
+                    ..
+                }) => (*optional, *n_messages),
+                _ => (false, 0),
+            };
+            out.code("::prompt_sync::private::EmbeddedMessage::Placeholder{variable: ")
+                .str(variable)
+                .code(",optional: ")
+                .bool(optional)
+                .code(",n_messages: ")
+                .usize(n_messages)
+                .code("}");
+        }
+        ChatMessage::Message { role, content } => {
+            let variant = match spec {
+                Some(PartSpec::Literal) => "Literal",
+                Some(PartSpec::Refused(_)) => "Refused",
+                _ => "Template",
+            };
+            out.code("::prompt_sync::private::EmbeddedMessage::")
+                .code(variant)
+                .code("{role: ");
+            role_src(out, role);
+            out.code(",text: ").text(content);
+            if let Some(PartSpec::Refused(why)) = spec {
+                out.code(",why: ").str(why);
+            }
+            out.code("}");
         }
     }
 }
@@ -97,12 +164,26 @@ fn role_src(out: &mut Src<'_>, role: &Role) {
     };
 }
 
-/// `include_bytes!` of the text and the metadata: rustc rebuilds the crate when either
-/// changes. A path that is not UTF-8 cannot be tracked this way; the build script's
-/// rerun-if-changed still covers it.
+/// Whether the expansion must track the prompt's files itself: not when the crate's
+/// build script (`prompt-sync-build`) tracks the whole cache directory (cargo then
+/// reruns it, and rebuilds the crate, on any change there). Per-file tracking costs
+/// rustc an item per file, which adds up over hundreds of prompts.
+fn needs_tracking(found: &Found) -> bool {
+    let Some(tracked) = std::env::var_os(BUILD_TRACKS_CACHE_ENV) else {
+        return true;
+    };
+    // Only a crate with a build script has an OUT_DIR: a stray variable in a shell
+    // does not turn tracking off for a crate without one.
+    std::env::var_os("OUT_DIR").is_none() || found.cache_root.as_os_str() != tracked
+}
+
+/// `include_bytes!` of the text and the metadata, unless the build script tracks the
+/// cache (see [`needs_tracking`]): rustc rebuilds the crate when either changes.
 pub(crate) fn tracked(found: &Found) -> TokenStream2 {
-    let v = &found.verified;
-    let items = [&v.text_path, &v.metadata_path]
+    if !needs_tracking(found) {
+        return TokenStream2::new();
+    }
+    let items = [&found.text_path, &found.metadata_path]
         .into_iter()
         .filter_map(|p| path_literal(p).ok())
         .map(|lit| {

@@ -3,10 +3,11 @@
 //! `prompt!("name")` finds the package's cache (`PROMPT_SYNC_DIR`, the config's
 //! `cache_dir`, or `prompts/langsmith_cache`), reads the text and metadata under the
 //! cache's shared lock, verifies them with `prompt_sync_core::verify`, and expands to a
-//! `prompt_sync::Prompt` constant, with the prompt's render plan (templates parsed by
-//! `prompt_sync_core::render`, partial variables, placeholders) embedded as constants.
-//! It also expands `include_bytes!` of both files, so editing either rebuilds the
-//! crate. It never uses the network and never writes.
+//! `prompt_sync::Prompt` constant: the text, its hashes, a chat prompt's message
+//! boundaries and the manifest's render options (see the `expand` module). Editing
+//! either file rebuilds the crate: through the build script's tracking of the cache
+//! directory when `prompt-sync-build` runs, else through `include_bytes!` of both
+//! files. It never uses the network and never writes.
 //!
 //! `prompt!("name", var = expr, …)` checks the variables against the prompt's at
 //! compile time and expands to code that renders the embedded template directly
@@ -24,13 +25,15 @@ use syn::{Expr, Ident, LitStr, Token};
 
 use prompt_sync_core::config::Config;
 use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
-use prompt_sync_core::model::{PromptModel, Role};
+use prompt_sync_core::model::Role;
 use prompt_sync_core::store::Store;
-use prompt_sync_core::verify::{Verified, verify};
 use prompt_sync_core::{Error, PromptName};
+
+use found::Found;
 
 mod emit;
 mod expand;
+mod found;
 mod plan_tokens;
 mod render;
 
@@ -49,15 +52,17 @@ pub fn prompt(input: TokenStream) -> TokenStream {
                 .into();
         }
     };
-    let model = found.model();
-    let plan = prompt_sync_core::render::PromptPlan::new(
-        &model,
-        found.verified.metadata.manifest.as_ref(),
-    );
+    let Some(input) = found.plan_input() else {
+        let msg = "internal error in prompt!: the render options do not fit the templates";
+        return syn::Error::new(args.name.span(), msg)
+            .to_compile_error()
+            .into();
+    };
     if args.vars.is_empty() {
-        return expand::expand(&found, &plan).into();
+        return expand::expand(&found, &input).into();
     }
-    match render::expand(&found, &model, &plan, &args) {
+    let plan = prompt_sync_core::render::PromptPlan::build(input);
+    match render::expand(&found, &found.model, &plan, &args) {
         Ok(tokens) => tokens.into(),
         Err(e) => e.to_compile_error().into(),
     }
@@ -114,24 +119,6 @@ impl Parse for Args {
     }
 }
 
-/// A verified prompt and the files it was read from.
-pub(crate) struct Found {
-    verified: Verified,
-}
-
-impl Found {
-    /// The prompt model of what is embedded: the cached text as its kind, with the
-    /// metadata's format and variables.
-    fn model(&self) -> PromptModel {
-        let v = &self.verified;
-        PromptModel {
-            body: v.body.clone(),
-            template_format: v.metadata.format(),
-            input_variables: v.metadata.input_variables.clone().unwrap_or_default(),
-        }
-    }
-}
-
 fn load(lit: &LitStr) -> Result<Found, String> {
     let raw = lit.value();
     let name = PromptName::new(&raw).map_err(|e| {
@@ -149,8 +136,7 @@ fn load(lit: &LitStr) -> Result<Found, String> {
     let store = Store::new(layout);
     let show = |e: &Error| relative(&e.to_string(), &package_dir);
     let _lock = store.lock_shared(|_| {}).map_err(|e| show(&e))?;
-    let verified = verify(&store, &name).map_err(|f| f.message(Some(&package_dir)))?;
-    Ok(Found { verified })
+    found::find(&store, &name, &package_dir)
 }
 
 /// The cache layout of a package, resolved once per compilation: the proc-macro

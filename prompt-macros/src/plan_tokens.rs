@@ -1,5 +1,5 @@
 //! Pieces of a render plan as tokens, for the code `prompt!("name", var = expr, …)`
-//! generates (the plan of `prompt!("name")` is written by [`crate::emit`]).
+//! generates.
 
 use proc_macro2::{Literal, TokenStream as TokenStream2};
 use quote::quote;

@@ -31,7 +31,7 @@ pub(crate) fn expand(
     args: &Args,
 ) -> syn::Result<TokenStream2> {
     let ctx = Ctx {
-        prompt: found.verified.name.as_str(),
+        prompt: found.name.as_str(),
         plan,
         call: args.name.span(),
     };

@@ -20,6 +20,14 @@ impl Directives {
         }
     }
 
+    /// `cargo:rustc-env=NAME=VALUE`: `NAME` is set for the crate's compilation (and
+    /// its proc macros). A value with a line break cannot be passed and is skipped.
+    pub fn rustc_env(&mut self, name: &str, value: &str) {
+        if !value.contains(['\n', '\r']) {
+            self.push(format!("cargo:rustc-env={name}={value}"));
+        }
+    }
+
     /// `cargo:warning=…`, one line per message line.
     pub fn warning(&mut self, msg: &str) {
         for line in msg.lines() {

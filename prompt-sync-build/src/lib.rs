@@ -38,6 +38,7 @@ use std::path::PathBuf;
 
 use prompt_sync_core::PromptName;
 use prompt_sync_core::config::Config;
+use prompt_sync_core::index::INDEX_FILE;
 use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::verify::Failure;
@@ -217,7 +218,17 @@ impl Builder {
                 online::sync(env, &config, &store, &needed, out);
             }
         }
-        offline::verify_cache(&store, &needed, &package_dir, may_write, out)?;
+        let index = env
+            .var_os("OUT_DIR")
+            .map(|d| PathBuf::from(d).join(INDEX_FILE));
+        offline::verify_cache(
+            &store,
+            &needed,
+            &package_dir,
+            may_write,
+            index.as_deref(),
+            out,
+        )?;
         out.track_env(env);
         let mut names: Vec<PromptName> = needed.all().cloned().collect();
         names.sort();

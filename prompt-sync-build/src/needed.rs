@@ -6,7 +6,7 @@ use std::path::Path;
 
 use prompt_sync_core::PromptName;
 use prompt_sync_core::config::Config;
-use prompt_sync_core::layout::CacheLayout;
+use prompt_sync_core::layout::{BUILD_TRACKS_CACHE_ENV, CacheLayout};
 use prompt_sync_core::scan::scan_package;
 
 use crate::directives::Directives;
@@ -67,6 +67,11 @@ pub(crate) fn needed_prompts(
     }
     if layout.root().exists() {
         out.rerun_if_changed(layout.root());
+        // Covering the whole directory, this tracks every prompt's files: the macro
+        // need not track them one by one.
+        if let Some(root) = layout.root().to_str() {
+            out.rustc_env(BUILD_TRACKS_CACHE_ENV, root);
+        }
     } else if let Some(parent) = layout.root().parent().filter(|p| *p != package_dir) {
         // Lets the first `prompt-sync sync` that creates the cache rerun the script.
         out.rerun_if_changed(parent);

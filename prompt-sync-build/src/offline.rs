@@ -1,8 +1,10 @@
 //! Verifying the committed cache without the network.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use prompt_sync_core::PromptName;
+use prompt_sync_core::index::{Entry, Index, Stamps};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::verify::{Failure, Problem, verify};
 
@@ -41,17 +43,27 @@ pub(crate) fn repair_leftovers(store: &Store, out: &mut Directives) -> Result<()
 /// prompt anyway, so it is what notices an interrupted write (only a temporary file
 /// needs a directory listing of its own), and the prompts are verified again after a
 /// repair.
+///
+/// With an `index` path (in `OUT_DIR`), prompts whose files are unchanged since they
+/// last verified are not verified again, and what was verified is recorded there for
+/// the next run and for the `prompt!` macro (see [`prompt_sync_core::index`]).
 pub(crate) fn verify_cache(
     store: &Store,
     needed: &Needed,
     package_dir: &Path,
     may_write: bool,
+    index: Option<&Path>,
     out: &mut Directives,
 ) -> Result<(), BuildError> {
-    let mut checked = check(store, needed)?;
+    let mut recorded = index.map(|path| Index::load(path, store.layout().root()));
+    let mut checked = check(store, needed, recorded.as_mut())?;
     if may_write && (checked.interrupted || store.has_leftover_files()) {
         repair_leftovers(store, out)?;
-        checked = check(store, needed)?;
+        checked = check(store, needed, recorded.as_mut())?;
+    }
+    if let (Some(path), Some(recorded)) = (index, &recorded) {
+        // Only a cache: a failure to write it costs the next build some time, no more.
+        let _ = recorded.save(path);
     }
     let mut failures = Vec::new();
     for (name, result) in checked.results {
@@ -85,6 +97,9 @@ const PARALLEL_MIN: usize = 64;
 /// Most threads verifying at once.
 const MAX_THREADS: usize = 4;
 
+/// One prompt verified: `Ok((locally_modified, pending_write))`, or why it failed.
+type Outcome = Result<(bool, bool), Failure>;
+
 /// What verifying every needed prompt found.
 struct Checked<'a> {
     /// Per prompt, in [`Needed::all`] order: `Ok(locally_modified)` or the failure.
@@ -94,27 +109,57 @@ struct Checked<'a> {
 }
 
 /// Verifies every needed prompt under the shared lock, on several threads when there
-/// are many (verifying is reading and hashing).
-fn check<'a>(store: &Store, needed: &'a Needed) -> Result<Checked<'a>, BuildError> {
+/// are many (verifying is reading and hashing), except those `index` holds with
+/// unchanged files; records what it verifies in `index`.
+fn check<'a>(
+    store: &Store,
+    needed: &'a Needed,
+    mut index: Option<&mut Index>,
+) -> Result<Checked<'a>, BuildError> {
     let _lock = store
         .lock_shared(|p| eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display()))
         .map_err(BuildError::Setup)?;
-    let names: Vec<&PromptName> = needed.all().collect();
+    let layout = store.layout();
+    let stamps =
+        |name: &PromptName| Stamps::of(&layout.text_path(name), &layout.metadata_path(name));
+    // Known good with unchanged files: `Ok((locally_modified, no pending write))`.
+    let mut known: Vec<(&PromptName, Outcome)> = Vec::new();
+    let mut names: Vec<&PromptName> = Vec::new();
+    for name in needed.all() {
+        let hit = index.as_deref().and_then(|index| {
+            let s = stamps(name)?;
+            index.get(name.as_str(), &s).map(|e| e.locally_modified)
+        });
+        match hit {
+            Some(modified) => known.push((name, Ok((modified, false)))),
+            None => names.push(name),
+        }
+    }
     let threads = if names.len() < PARALLEL_MIN {
         1
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
     };
-    // `Ok((locally_modified, pending_write))` or the failure.
+    // `Ok((locally_modified, pending_write))` or the failure, and the index entry of a
+    // prompt verified with the same stamps before and after.
     let verify_one = |name: &PromptName| {
-        verify(store, name).map(|v| {
+        let before = stamps(name);
+        let verified = verify(store, name);
+        let entry = match (&verified, before) {
+            (Ok(v), Some(before)) if v.metadata.pending_write.is_none() => {
+                Some(Entry::new(v, before)).filter(|_| stamps(name) == Some(before))
+            }
+            _ => None,
+        };
+        let result = verified.map(|v| {
             (
                 v.metadata.locally_modified,
                 v.metadata.pending_write.is_some(),
             )
-        })
+        });
+        (result, entry)
     };
-    let results: Vec<Result<(bool, bool), Failure>> = if threads < 2 {
+    let verified: Vec<(Outcome, Option<Entry>)> = if threads < 2 {
         names.iter().map(|n| verify_one(n)).collect()
     } else {
         let chunk = names.len().div_ceil(threads);
@@ -134,15 +179,29 @@ fn check<'a>(store: &Store, needed: &'a Needed) -> Result<Checked<'a>, BuildErro
                 .collect()
         })
     };
+    let mut results = Vec::with_capacity(verified.len());
+    for (name, (result, entry)) in names.iter().zip(verified) {
+        if let (Some(index), Some(entry)) = (index.as_deref_mut(), entry) {
+            index.insert(name.as_str(), entry);
+        }
+        results.push(result);
+    }
     let interrupted = results.iter().any(|r| match r {
         Ok((_, pending)) => *pending,
         Err(f) => matches!(f.problem, Problem::Interrupted),
     });
+    // Back in `Needed::all` order.
+    let mut by_name: HashMap<&PromptName, Outcome> = known
+        .into_iter()
+        .chain(names.into_iter().zip(results))
+        .collect();
     Ok(Checked {
-        results: names
-            .into_iter()
-            .zip(results)
-            .map(|(n, r)| (n, r.map(|(modified, _)| modified)))
+        results: needed
+            .all()
+            .filter_map(|n| {
+                let r = by_name.remove(n)?;
+                Some((n, r.map(|(modified, _)| modified)))
+            })
             .collect(),
         interrupted,
     })

@@ -104,6 +104,12 @@ fn intact_cache_builds_offline_and_emits_rerun_lines() {
     ));
     has("cargo:rerun-if-env-changed=PROMPT_SYNC_OFFLINE".into());
     has("cargo:rerun-if-env-changed=PROMPT_SYNC_DIR".into());
+    // The cache directory is tracked as a whole, so the macro need not track files.
+    has(format!(
+        "cargo:rustc-env={}={}",
+        prompt_sync_core::layout::BUILD_TRACKS_CACHE_ENV,
+        pkg.path().join("prompts/langsmith_cache").display()
+    ));
     let warnings: Vec<_> = lines
         .iter()
         .filter(|l| l.starts_with("cargo:warning="))
@@ -310,4 +316,37 @@ fn bad_config_is_a_setup_error_naming_the_key() {
         "{err}"
     );
     assert!(err.to_string().contains("../x"));
+}
+
+#[test]
+fn verified_prompts_are_recorded_in_out_dir_and_reused_until_they_change() {
+    let pkg = package(&["a"], &[], &[("a", "A {x}")]);
+    let layout = store(pkg.path()).layout().clone();
+    let a = prompt_sync_core::PromptName::new("a").unwrap();
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for p in [layout.text_path(&a), layout.metadata_path(&a)] {
+        fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().display().to_string();
+    let run = || {
+        Builder::new()
+            .package_dir(pkg.path())
+            .run_with(&env(&[("PROMPT_SYNC_OFFLINE", "1"), ("OUT_DIR", &out_dir)]))
+            .map_err(|(e, _)| e.to_string())
+    };
+    run().unwrap();
+    let index_path = out.path().join(prompt_sync_core::index::INDEX_FILE);
+    let index = prompt_sync_core::index::Index::load(&index_path, layout.root());
+    assert_eq!(index.len(), 1);
+
+    // An unmarked edit is found even though the prompt was recorded as good.
+    fs::write(layout.text_path(&a), "A {y}").unwrap();
+    let err = run().unwrap_err();
+    assert!(err.contains("prompt-sync mark-edited a"), "{err}");
 }

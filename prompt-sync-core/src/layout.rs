@@ -21,6 +21,10 @@ use crate::name::PromptName;
 pub const DEFAULT_CACHE_DIR: &str = "prompts/langsmith_cache";
 /// The environment variable that overrides the cache directory.
 pub const CACHE_DIR_ENV: &str = "PROMPT_SYNC_DIR";
+/// Set by `prompt-sync-build` (`cargo:rustc-env`) for the crate it builds, to the cache
+/// directory whose changes rerun the build script (and so rebuild the crate): the
+/// `prompt!` macro then does not track each prompt's files itself.
+pub const BUILD_TRACKS_CACHE_ENV: &str = "__PROMPT_SYNC_BUILD_TRACKS_CACHE";
 /// The lock file's name inside the cache directory.
 pub const LOCK_FILE: &str = ".prompt-sync.lock";
 /// The metadata subdirectory.

@@ -10,20 +10,24 @@ pub mod config;
 pub mod error;
 pub mod fsio;
 pub mod hash;
+pub mod index;
 pub mod layout;
 pub mod lock;
 pub mod manifest;
 pub mod metadata;
 pub mod model;
 pub mod name;
+pub mod plan;
 pub mod pulled;
-pub mod render;
 pub mod restore;
 pub mod scan;
 pub mod similar;
 pub mod store;
 pub mod timestamp;
 pub mod verify;
+
+/// The renderer (`prompt-sync-render`), re-exported: `prompt_sync_core::render::…`.
+pub use prompt_sync_render as render;
 
 pub use error::{Error, Result};
 pub use layout::CacheLayout;

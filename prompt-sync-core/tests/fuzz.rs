@@ -505,41 +505,14 @@ fn check_metadata(bytes: &[u8], name: &PromptName) -> Result<bool, TestCaseError
         let back = Metadata::from_slice(&out, path, name);
         prop_assert!(back.is_ok(), "rewritten metadata refused: {:?}", back);
         let back = back.unwrap();
-        prop_assert!(
-            json_eq_floats_approx(
-                &serde_json::to_value(&back).unwrap(),
-                &serde_json::to_value(&meta).unwrap()
-            ),
-            "metadata does not round-trip:\n{:?}\n{:?}",
-            back,
-            meta
+        // Exactly, floats included (serde_json's `float_roundtrip`).
+        prop_assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(&meta).unwrap(),
+            "metadata does not round-trip"
         );
     }
     Ok(accepted)
-}
-
-/// JSON equality where numbers may differ in the last bit: serde_json (without its
-/// `float_roundtrip` feature) parses some extreme floats 1 ulp off, e.g.
-/// `-1.2031754592524921e-306` reads back as `-1.203175459252492e-306`.
-fn json_eq_floats_approx(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) if x != y => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => {
-                x == y || (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs())
-            }
-            _ => false,
-        },
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_eq_floats_approx(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|((kx, vx), (ky, vy))| kx == ky && json_eq_floats_approx(vx, vy))
-        }
-        _ => a == b,
-    }
 }
 
 fn hex64() -> impl Strategy<Value = String> {
@@ -809,10 +782,10 @@ fn fuzz_metadata_mutated_valid() {
             let bytes = meta.to_json_bytes();
             let back = Metadata::from_slice(&bytes, Path::new("m.json"), &meta_name());
             prop_assert!(back.is_ok(), "valid metadata refused: {:?}", back);
-            prop_assert!(json_eq_floats_approx(
-                &serde_json::to_value(back.unwrap()).unwrap(),
-                &serde_json::to_value(&meta).unwrap()
-            ));
+            prop_assert_eq!(
+                serde_json::to_value(back.unwrap()).unwrap(),
+                serde_json::to_value(&meta).unwrap()
+            );
             check_metadata(&apply_byte_mutations(bytes, &muts), &meta_name())
         },
     );

@@ -316,3 +316,28 @@ fn the_ui_playground_shape_with_a_literal_message() {
     );
     assert_eq!(to_manifest(&model, Some(&m)).unwrap(), m);
 }
+
+/// The plan record kept in the build script's index gives back exactly the plan input
+/// the manifest gives, for every fixture manifest (and so the same plan).
+#[test]
+fn plan_records_give_back_the_manifests_plan_input() {
+    use prompt_sync_core::plan::{PlanRecord, plan_input};
+    let mut checked = 0;
+    for (where_, manifest) in all_manifests() {
+        let Ok(model) = from_manifest(&manifest) else {
+            continue;
+        };
+        let record = PlanRecord::new(&model, Some(&manifest));
+        // Through JSON, as the index stores it.
+        let stored: PlanRecord =
+            serde_json::from_slice(&serde_json::to_vec(&record).unwrap()).unwrap();
+        assert_eq!(stored, record, "{where_}");
+        assert_eq!(
+            stored.input(&model),
+            Some(plan_input(&model, Some(&manifest))),
+            "{where_}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} manifests checked");
+}

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use prompt_sync_core::render::{self as core_render, VarsProblem};
+use prompt_sync_render::{self as core_render, VarsProblem};
 
 /// A render that failed. Its message names the prompt, what is wrong and the variables
 /// the prompt takes, e.g. `prompt "router" takes {history, question}; missing: question`.

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use prompt_sync_core::render::{Part, Value};
+use prompt_sync_render::{Part, Value};
 
 use crate::error::{RenderError, RenderErrorKind};
 use crate::message::{Message, MessageTemplate, Role};
@@ -64,7 +64,7 @@ impl Prompt {
         &self,
         vars: Vec<(&'v str, Value<'v>)>,
     ) -> Result<String, RenderError> {
-        if self.kind == PromptKind::Chat {
+        if self.kind() == PromptKind::Chat {
             return Err(self.error(RenderErrorKind::ChatPrompt));
         }
         let mut messages = self.render_messages(vars, Vec::new())?;
@@ -77,7 +77,8 @@ impl Prompt {
         vars: Vec<(&'v str, Value<'v>)>,
         mut given: Vec<Given<'v>>,
     ) -> Result<Vec<Message>, RenderError> {
-        let plan = self.plan;
+        let compiled = self.compiled();
+        let plan = &compiled.plan;
         if let Some(problem) = &plan.problem {
             return Err(self.error(RenderErrorKind::Unrenderable(problem.to_string())));
         }
@@ -86,7 +87,7 @@ impl Prompt {
             .map(|(k, _)| *k)
             .chain(given.iter().map(|(k, _)| *k));
         plan.check_vars(names)
-            .map_err(|p| RenderError::from_vars(self.name, self.variables(), p))?;
+            .map_err(|p| RenderError::from_vars(self.name(), self.variables(), p))?;
         for (name, _) in &given {
             if self.placeholder(name).is_none() {
                 return Err(self.wrong_value(name, "is not a placeholder: give it text"));
@@ -104,8 +105,8 @@ impl Prompt {
             }
         }
         let ctx = plan.context(text_vars);
-        let mut out = Vec::with_capacity(self.messages.len());
-        for (part, template) in plan.parts.iter().zip(self.messages) {
+        let mut out = Vec::with_capacity(compiled.messages.len());
+        for (part, template) in plan.parts.iter().zip(compiled.messages) {
             match (part, template) {
                 (Part::Template(t), MessageTemplate::Message { role, .. }) => {
                     let content = t
@@ -148,7 +149,7 @@ impl Prompt {
         if let Some((_, messages)) = given.iter().find(|(k, _)| *k == variable) {
             return Ok(messages.to_vec());
         }
-        match self.plan.partial(variable) {
+        match self.compiled().plan.partial(variable) {
             Some(value) => messages_from_value(value).map_err(|detail| {
                 self.wrong_value(
                     variable,
@@ -161,10 +162,12 @@ impl Prompt {
 
     /// `(optional, n_messages)` when `name` is one of the prompt's placeholders.
     fn placeholder(&self, name: &str) -> Option<(bool, usize)> {
-        self.plan
+        let compiled = self.compiled();
+        compiled
+            .plan
             .parts
             .iter()
-            .zip(self.messages)
+            .zip(compiled.messages)
             .find_map(|(part, m)| match (part, m) {
                 (
                     Part::Placeholder {
@@ -178,7 +181,7 @@ impl Prompt {
     }
 
     pub(crate) fn error(&self, kind: RenderErrorKind) -> RenderError {
-        RenderError::new(self.name, self.variables(), kind)
+        RenderError::new(self.name(), self.variables(), kind)
     }
 
     fn wrong_value(&self, name: &str, detail: &str) -> RenderError {

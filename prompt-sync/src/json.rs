@@ -1,7 +1,7 @@
 //! Structured values (feature `json`, on by default): render mustache sections over
 //! lists and maps, and fill placeholders from JSON.
 
-use prompt_sync_core::render::Value;
+use prompt_sync_render::Value;
 
 use crate::Prompt;
 use crate::error::{RenderError, RenderErrorKind};

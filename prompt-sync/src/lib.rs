@@ -50,6 +50,7 @@
 //! - `json` (default): [`Prompt::format_json`] and [`Prompt::format_messages_json`],
 //!   structured values from `serde_json` for mustache sections and placeholders.
 
+mod embedded;
 mod error;
 mod format;
 #[cfg(feature = "json")]
@@ -58,9 +59,8 @@ mod message;
 #[doc(hidden)]
 pub mod private;
 
+use std::fmt;
 use std::hash::{Hash, Hasher};
-
-use prompt_sync_core::render::PromptPlan;
 
 pub use error::{RenderError, RenderErrorKind};
 pub use format::FormatMessages;
@@ -113,118 +113,110 @@ impl TemplateFormat {
 }
 
 /// A prompt embedded by [`prompt!`]: its exact cached text, where it came from, and
-/// what rendering it needs (parsed at compile time).
-#[derive(Clone, Copy, Debug)]
+/// what rendering it needs.
+///
+/// The templates are parsed, and the variables worked out, at the first call that needs
+/// them ([`messages`](Self::messages), [`variables`](Self::variables), a render), once
+/// per process.
+#[derive(Clone, Copy)]
 pub struct Prompt {
-    name: &'static str,
-    content: &'static str,
-    sha256: &'static str,
-    hub_commit: Option<&'static str>,
-    locally_modified: bool,
-    kind: PromptKind,
-    template_format: TemplateFormat,
-    messages: &'static [MessageTemplate],
-    plan: &'static PromptPlan<'static>,
+    embedded: &'static private::Embedded,
 }
 
 impl Prompt {
     /// Used by the expansion of [`prompt!`]; not a stable API.
     #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    pub const fn __from_macro(
-        name: &'static str,
-        content: &'static str,
-        sha256: &'static str,
-        hub_commit: Option<&'static str>,
-        locally_modified: bool,
-        kind: PromptKind,
-        template_format: TemplateFormat,
-        messages: &'static [MessageTemplate],
-        plan: &'static PromptPlan<'static>,
-    ) -> Self {
-        Prompt {
-            name,
-            content,
-            sha256,
-            hub_commit,
-            locally_modified,
-            kind,
-            template_format,
-            messages,
-            plan,
-        }
+    pub const fn __embed(embedded: &'static private::Embedded) -> Self {
+        Prompt { embedded }
+    }
+
+    fn embedded(&self) -> &'static private::Embedded {
+        self.embedded
     }
 
     /// The prompt's name on the hub.
     pub const fn name(&self) -> &'static str {
-        self.name
+        self.embedded.name
     }
 
     /// The exact cached text (for chat prompts, the sectioned text format).
     pub const fn content(&self) -> &'static str {
-        self.content
+        self.embedded.content
     }
 
     /// Lowercase hex SHA-256 of [`content`](Self::content).
     pub const fn sha256(&self) -> &'static str {
-        self.sha256
+        self.embedded.sha256
     }
 
     /// The hub commit the cached text came from, if the cache knows it.
     pub const fn hub_commit(&self) -> Option<&'static str> {
-        self.hub_commit
+        self.embedded.hub_commit
     }
 
     /// True when the embedded text is a marked local edit not (yet) on the hub.
     pub const fn locally_modified(&self) -> bool {
-        self.locally_modified
+        self.embedded.locally_modified
     }
 
     /// Text or chat.
     pub const fn kind(&self) -> PromptKind {
-        self.kind
+        self.embedded.kind
     }
 
     /// The template format.
     pub const fn template_format(&self) -> TemplateFormat {
-        self.template_format
+        self.embedded.template_format
     }
 
     /// The messages: a chat prompt's, in order; a text prompt is one `Human` message
     /// holding its text (what LangChain sends when a text prompt meets a chat model).
-    pub const fn messages(&self) -> &'static [MessageTemplate] {
-        self.messages
+    pub fn messages(&self) -> &'static [MessageTemplate] {
+        self.compiled().messages
     }
 
     /// The variables a render needs, as LangChain computes `input_variables` from the
     /// embedded templates: sorted, without partial variables or optional placeholders
     /// (for mustache, the top-level names). For a prompt prompt-sync cannot render
     /// (jinja2), the list the manifest gives.
-    pub const fn variables(&self) -> &'static [&'static str] {
-        let plan: &'static PromptPlan<'static> = self.plan;
-        plan.variables.as_slice()
+    pub fn variables(&self) -> &'static [&'static str] {
+        self.compiled().plan.variables.as_slice()
     }
 
     /// Why this prompt cannot be rendered (jinja2, or a template LangChain refuses),
     /// or `None` when it can.
     pub fn render_problem(&self) -> Option<&'static str> {
-        let plan: &'static PromptPlan<'static> = self.plan;
-        plan.problem.as_deref()
+        self.compiled().plan.problem.as_deref()
     }
 }
 
-/// Prompts are equal when everything embedded from the cache is (the render plan is
-/// derived from it).
+impl fmt::Debug for Prompt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prompt")
+            .field("name", &self.name())
+            .field("sha256", &self.sha256())
+            .field("hub_commit", &self.hub_commit())
+            .field("locally_modified", &self.locally_modified())
+            .field("kind", &self.kind())
+            .field("template_format", &self.template_format())
+            .field("content", &self.content())
+            .finish()
+    }
+}
+
+/// Prompts are equal when everything embedded from the cache is (messages and the
+/// render plan are derived from it).
 impl PartialEq for Prompt {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-            && self.content == other.content
-            && self.sha256 == other.sha256
-            && self.hub_commit == other.hub_commit
-            && self.locally_modified == other.locally_modified
-            && self.kind == other.kind
-            && self.template_format == other.template_format
-            && self.messages == other.messages
+        let (a, b) = (self.embedded, other.embedded);
+        std::ptr::eq(a, b)
+            || (a.name == b.name
+                && a.content == b.content
+                && a.sha256 == b.sha256
+                && a.hub_commit == b.hub_commit
+                && a.locally_modified == b.locally_modified
+                && a.kind == b.kind
+                && a.template_format == b.template_format)
     }
 }
 
@@ -232,46 +224,100 @@ impl Eq for Prompt {}
 
 impl Hash for Prompt {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-        self.sha256.hash(state);
+        self.name().hash(state);
+        self.sha256().hash(state);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use prompt_sync_core::render::{Part, Seq, Template};
+    use private::{Embedded, EmbeddedMessage, Text};
 
-    static PLAN: PromptPlan<'static> = PromptPlan {
-        parts: Seq::Borrowed(&[Part::Template(Template::FString(Seq::Borrowed(&[
-            private::Piece::Text("Hi "),
-            private::Piece::Field(private::Field {
-                name: "x",
-                conversion: private::Conversion::None,
-                spec: private::Spec::NONE,
-                has_spec: false,
-            }),
-        ])))]),
-        partials: Seq::Borrowed(&[]),
-        variables: Seq::Borrowed(&["x"]),
-        accepted: Seq::Borrowed(&[]),
+    const P: Prompt = Prompt::__embed(&Embedded {
+        name: "p",
+        content: "Hi {x}",
+        sha256: "h",
+        hub_commit: Some("c1"),
+        locally_modified: false,
+        kind: PromptKind::Text,
+        template_format: TemplateFormat::FString,
+        messages: &[],
+        partials: &[],
         problem: None,
-    };
+        input_variables: &["x"],
+    });
 
-    const P: Prompt = Prompt::__from_macro(
-        "p",
-        "Hi {x}",
-        "h",
-        Some("c1"),
-        false,
-        PromptKind::Text,
-        TemplateFormat::FString,
-        &[MessageTemplate::Message {
-            role: Role::Human,
-            template: "Hi {x}",
-        }],
-        &PLAN,
-    );
+    const CHAT_TEXT: &str = "=== system ===\nYou are {who}.\n=== placeholder: history ===\n=== human ===\n\\=== ai ===\n";
+
+    const CHAT: Prompt = Prompt::__embed(&Embedded {
+        name: "c",
+        content: CHAT_TEXT,
+        sha256: "h2",
+        hub_commit: None,
+        locally_modified: true,
+        kind: PromptKind::Chat,
+        template_format: TemplateFormat::FString,
+        messages: &[
+            EmbeddedMessage::Template {
+                role: Role::System,
+                text: Text::Span(15, 29),
+            },
+            EmbeddedMessage::Placeholder {
+                variable: "history",
+                optional: true,
+                n_messages: 1,
+            },
+            EmbeddedMessage::Literal {
+                role: Role::Human,
+                text: Text::Str("=== ai ===\n"),
+            },
+        ],
+        partials: &[("who", private::Value::Str(private::Cow::Borrowed("Ada")))],
+        problem: None,
+        input_variables: &[],
+    });
+
+    #[test]
+    fn chat_messages_come_from_spans_and_strings() {
+        assert_eq!(
+            CHAT.messages(),
+            &[
+                MessageTemplate::Message {
+                    role: Role::System,
+                    template: "You are {who}.",
+                },
+                MessageTemplate::Placeholder {
+                    variable: "history"
+                },
+                MessageTemplate::Message {
+                    role: Role::Human,
+                    template: "=== ai ===\n",
+                },
+            ]
+        );
+        // The partial fills {who}, the optional placeholder may be left out, and the
+        // literal message is sent as is (braces and all).
+        assert!(CHAT.variables().is_empty());
+        let history = [Message::human("one"), Message::ai("two")];
+        let got = CHAT
+            .messages_with(&[])
+            .placeholder("history", &history)
+            .format()
+            .unwrap();
+        assert_eq!(
+            got,
+            [
+                Message::system("You are Ada."),
+                Message::ai("two"),
+                Message::human("=== ai ===\n"),
+            ]
+        );
+        // The same `Compiled` is shared by every use of the constant.
+        assert!(std::ptr::eq(CHAT.messages(), CHAT.messages()));
+        assert_eq!(CHAT, CHAT);
+        assert_ne!(CHAT, P);
+    }
 
     #[test]
     fn accessors_return_what_was_embedded() {

@@ -2,10 +2,10 @@
 
 use std::fmt::{self, Display, Write as _};
 
-pub use prompt_sync_core::render::fstring::{Conversion, Field, Piece};
-pub use prompt_sync_core::render::spec::{Align, Spec};
-pub use prompt_sync_core::render::tokenize::Token;
-pub use prompt_sync_core::render::{Part, PromptPlan, Seq, Template, Value};
+pub use crate::embedded::{Embedded, EmbeddedMessage, Text};
+pub use prompt_sync_render::fstring::{Conversion, Field};
+pub use prompt_sync_render::spec::{Align, Spec};
+pub use prompt_sync_render::{Seq, Value};
 pub use std::borrow::Cow;
 
 use crate::message::Message;
@@ -31,7 +31,7 @@ pub fn push_field(out: &mut String, value: &dyn Display, conversion: Conversion,
         has_spec: false,
     };
     // A string value never fails: conversions and specs of strings always apply.
-    let _ = prompt_sync_core::render::fstring::push_field(&field, &Value::str(&text), out);
+    let _ = prompt_sync_render::fstring::push_field(&field, &Value::str(&text), out);
 }
 
 /// Appends a value HTML-escaped as LangChain's mustache does.
@@ -43,7 +43,7 @@ struct Escaper<'a>(&'a mut String);
 
 impl fmt::Write for Escaper<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        prompt_sync_core::render::mustache::push_html_escaped(s, self.0);
+        prompt_sync_render::mustache::push_html_escaped(s, self.0);
         Ok(())
     }
 }

@@ -159,3 +159,106 @@ fn editing_the_cache_rebuilds_the_crate_through_include_bytes_alone() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&app.run(&[]).unwrap()), "second\n");
 }
+
+/// Dates `paths` a minute back, as files from an older checkout are.
+fn age(paths: &[std::path::PathBuf]) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for p in paths {
+        fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+    }
+}
+
+/// The build script's verification index of the crate `name` (in its `OUT_DIR`; the
+/// newest, as the shared target directory keeps those of earlier builds of the
+/// workspace crates).
+fn index_of(name: &str) -> serde_json::Value {
+    let build = prompt_sync_tests::workspace::shared_target_dir().join("debug/build");
+    let mut found: Vec<_> = fs::read_dir(&build)
+        .unwrap()
+        .filter_map(|e| {
+            let dir = e.unwrap().path();
+            let file = dir.join("out").join(prompt_sync_core::index::INDEX_FILE);
+            let ours = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{name}-")));
+            (ours && file.exists()).then_some(file)
+        })
+        .collect();
+    found.sort_by_key(|f| fs::metadata(f).and_then(|m| m.modified()).ok());
+    let newest = found.last().expect("no index written");
+    serde_json::from_slice(&fs::read(newest).unwrap()).unwrap()
+}
+
+#[test]
+fn the_verification_index_is_reused_and_never_hides_a_change() {
+    let app = Crate::new(
+        "prompt_sync_e2e_index",
+        "prompts = [\"motd\"]",
+        "const P: prompt_sync::Prompt = prompt_sync::prompt!(\"motd\");\nfn main() {\n    println!(\"{}|{}\", P.content(), P.locally_modified());\n}\n",
+    )
+    .unwrap();
+    let cache = app.path().join("prompts/langsmith_cache");
+    pull_into(&cache, "motd", "c1", &text_manifest("first", &[])).unwrap();
+    let (text, meta) = (cache.join("motd.txt"), cache.join("metadata/motd.json"));
+    age(&[text.clone(), meta.clone()]);
+    let env = [("PROMPT_SYNC_OFFLINE", "1")];
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "first|false\n");
+    let index = index_of("prompt_sync_e2e_index");
+    assert_eq!(
+        index["prompts"]["motd"]["sha256"],
+        prompt_sync_core::hash::sha256_hex(b"first")
+    );
+    let synced_meta = fs::read(&meta).unwrap();
+
+    // A rebuild through the index embeds the same prompt.
+    fs::write(
+        app.path().join("src/main.rs"),
+        "const P: prompt_sync::Prompt = prompt_sync::prompt!(\"motd\");\nfn main() {\n    println!(\"{}|{}!\", P.content(), P.locally_modified());\n}\n",
+    )
+    .unwrap();
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "first|false!\n");
+
+    // Only the metadata changes (marked as a local edit): the build script's tracking
+    // of the cache directory rebuilds the crate, and the stale entry is not used.
+    let store = prompt_sync_core::store::Store::new(prompt_sync_core::CacheLayout::new(&cache));
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store
+        .mark_edited(&lock, &prompt_sync_core::PromptName::new("motd").unwrap())
+        .unwrap();
+    drop(lock);
+    age(std::slice::from_ref(&meta));
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "first|true!\n");
+    assert_eq!(
+        index_of("prompt_sync_e2e_index")["prompts"]["motd"]["locally_modified"],
+        true
+    );
+
+    // Back to the synced metadata, then the text edited in place (same length): the
+    // build script reruns, the entry no longer matches, and the build fails with the
+    // fix.
+    fs::write(&meta, &synced_meta).unwrap();
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "first|false!\n");
+    fs::write(&text, "fir5t").unwrap();
+    let out = app.build(&env).unwrap();
+    assert!(!out.status.success(), "{}", stdout(&app.run(&[]).unwrap()));
+    assert!(
+        stderr(&out).contains("prompt-sync mark-edited motd"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_to_string(&text).unwrap(), "fir5t");
+}

@@ -294,7 +294,7 @@ pub fn generate(cases: &[Case]) -> Files {
     let mut eligible = 0;
     for case in cases {
         let model = model_of(case);
-        let plan = PromptPlan::new(&model, case.manifest.as_ref());
+        let plan = prompt_sync_core::plan::plan(&model, case.manifest.as_ref());
         if !macro_eligible(case, &plan) {
             continue;
         }

@@ -7,10 +7,11 @@ pub mod cache;
 
 use std::path::PathBuf;
 
-use prompt_sync::{MessageTemplate, Prompt, PromptKind, Role, TemplateFormat};
+use prompt_sync::private::{Embedded, EmbeddedMessage, Text};
+use prompt_sync::{Prompt, PromptKind, Role, TemplateFormat};
 use prompt_sync_core::manifest::from_manifest;
 use prompt_sync_core::model::{self, ChatMessage, PromptBody, PromptModel};
-use prompt_sync_core::render::PromptPlan;
+use prompt_sync_core::render::{PartSpec, PromptPlan};
 use serde_json::Value as Json;
 
 /// What LangChain did.
@@ -161,47 +162,77 @@ fn leak_str(s: &str) -> &'static str {
 pub fn runtime_prompt(case: &Case) -> (Prompt, &'static PromptPlan<'static>) {
     let model: &'static PromptModel = leak(model_of(case));
     let manifest: Option<&'static Json> = case.manifest.clone().map(|m| leak(m));
-    let plan: &'static PromptPlan<'static> = leak(PromptPlan::new(model, manifest));
-    let messages: Vec<MessageTemplate> = match &model.body {
-        PromptBody::Text(t) => vec![MessageTemplate::Message {
-            role: Role::Human,
-            template: t,
-        }],
-        PromptBody::Chat(ms) => ms
-            .iter()
-            .map(|m| match m {
-                ChatMessage::Message { role, content } => MessageTemplate::Message {
-                    role: match role {
-                        model::Role::System => Role::System,
-                        model::Role::Human => Role::Human,
-                        model::Role::Ai => Role::Ai,
-                        model::Role::Other(r) => Role::Other(leak_str(r)),
-                    },
-                    template: content,
-                },
-                ChatMessage::Placeholder { variable } => MessageTemplate::Placeholder { variable },
-            })
-            .collect(),
+    let plan: &'static PromptPlan<'static> = leak(prompt_sync_core::plan::plan(model, manifest));
+    let input = prompt_sync_core::plan::plan_input(model, manifest);
+    let role = |role: &model::Role| match role {
+        model::Role::System => Role::System,
+        model::Role::Human => Role::Human,
+        model::Role::Ai => Role::Ai,
+        model::Role::Other(r) => Role::Other(leak_str(r)),
     };
-    let kind = match model.body {
-        PromptBody::Text(_) => PromptKind::Text,
-        PromptBody::Chat(_) => PromptKind::Chat,
+    let (content, kind, messages): (&'static str, PromptKind, Vec<EmbeddedMessage>) = match &model
+        .body
+    {
+        PromptBody::Text(t) => (t, PromptKind::Text, Vec::new()),
+        PromptBody::Chat(ms) => (
+            "",
+            PromptKind::Chat,
+            ms.iter()
+                .enumerate()
+                .map(|(i, m)| match (m, input.parts.get(i)) {
+                    (ChatMessage::Placeholder { variable }, spec) => {
+                        let (optional, n_messages) = match spec {
+                            Some(PartSpec::Placeholder {
+                                optional,
+                                n_messages,
+                                ..
+                            }) => (*optional, *n_messages),
+                            _ => (false, 0),
+                        };
+                        EmbeddedMessage::Placeholder {
+                            variable,
+                            optional,
+                            n_messages,
+                        }
+                    }
+                    (ChatMessage::Message { role: r, content }, Some(PartSpec::Literal)) => {
+                        EmbeddedMessage::Literal {
+                            role: role(r),
+                            text: Text::Str(content),
+                        }
+                    }
+                    (ChatMessage::Message { role: r, content }, Some(PartSpec::Refused(why))) => {
+                        EmbeddedMessage::Refused {
+                            role: role(r),
+                            text: Text::Str(content),
+                            why: leak_str(why),
+                        }
+                    }
+                    (ChatMessage::Message { role: r, content }, _) => EmbeddedMessage::Template {
+                        role: role(r),
+                        text: Text::Str(content),
+                    },
+                })
+                .collect(),
+        ),
     };
     let format = match model.template_format {
         model::TemplateFormat::FString => TemplateFormat::FString,
         model::TemplateFormat::Mustache => TemplateFormat::Mustache,
         model::TemplateFormat::Jinja2 => TemplateFormat::Jinja2,
     };
-    let prompt = Prompt::__from_macro(
-        leak_str(&case.prompt_name()),
-        "",
-        "",
-        None,
-        false,
+    let embedded = leak(Embedded {
+        name: leak_str(&case.prompt_name()),
+        content,
+        sha256: "",
+        hub_commit: None,
+        locally_modified: false,
         kind,
-        format,
-        Box::leak(messages.into_boxed_slice()),
-        plan,
-    );
-    (prompt, plan)
+        template_format: format,
+        messages: messages.leak(),
+        partials: input.partials.to_vec().leak(),
+        problem: input.problem.as_deref().map(leak_str),
+        input_variables: input.input_variables.to_vec().leak(),
+    });
+    (Prompt::__embed(embedded), plan)
 }

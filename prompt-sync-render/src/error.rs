@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::model::TemplateFormat;
+use crate::TemplateFormat;
 
 /// A template prompt-sync cannot render: LangChain would refuse it too, or it uses a
 /// feature prompt-sync does not render (jinja2, mustache partials).

@@ -51,6 +51,7 @@ impl<'a> Value<'a> {
 
     /// Borrows a JSON value. Numbers become [`Value::Int`] when they are integers
     /// (as Python's `json.loads` reads them) and [`Value::Float`] otherwise.
+    #[cfg(any(feature = "json", test))]
     pub fn from_json(json: &'a serde_json::Value) -> Self {
         use serde_json::Value as J;
         match json {

@@ -5,9 +5,9 @@
 
 use std::borrow::Cow;
 
-use prompt_sync_core::model::TemplateFormat;
-use prompt_sync_core::render::spec::Spec;
-use prompt_sync_core::render::{Seq, Template, Value, template_variables};
+use prompt_sync_render::TemplateFormat;
+use prompt_sync_render::spec::Spec;
+use prompt_sync_render::{Seq, Template, Value, template_variables};
 use proptest::prelude::*;
 
 /// Templates made of the characters that matter to both formats.

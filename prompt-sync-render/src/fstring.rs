@@ -12,7 +12,7 @@ use super::error::{RenderError, TemplateError};
 use super::python;
 use super::spec::Spec;
 use super::value::Value;
-use crate::model::TemplateFormat;
+use crate::TemplateFormat;
 
 /// A conversion: `!s`, `!r` or `!a`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

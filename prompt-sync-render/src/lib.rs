@@ -13,15 +13,18 @@
 //!
 //! [`Template`] is a parsed template; [`PromptPlan`] is everything needed to render a
 //! whole prompt (each message's template, partial variables, placeholders, the input
-//! variables). Both can be built in a `const` from borrowed parts, which is how the
-//! `prompt!` macro embeds them, so nothing is parsed at run time.
+//! variables), built from a [`PlanInput`]. Both can also be built in a `const` from
+//! borrowed parts.
 //!
 //! Values are [`Value`]s: strings for f-string templates (non-strings print as Python's
-//! `str()`), any JSON-like value for mustache. No network, no proc-macro dependencies.
-
-use crate::model::TemplateFormat;
+//! `str()`), any JSON-like value for mustache (feature `json`: [`Value::from_json`]).
+//!
+//! This crate is what the `prompt-sync` runtime links into applications, so it has no
+//! dependencies (serde_json only with the `json` feature): the store, the hub client
+//! and the config parser stay in `prompt-sync-core` and out of user binaries.
 
 mod error;
+mod format;
 pub mod fstring;
 pub mod mustache;
 mod plan;
@@ -33,7 +36,8 @@ pub mod tokenize;
 mod value;
 
 pub use error::{RenderError, TemplateError};
-pub use plan::{Part, PromptPlan, VarsProblem};
+pub use format::TemplateFormat;
+pub use plan::{Part, PartSpec, PlanInput, PromptPlan, VarsProblem};
 pub use seq::Seq;
 pub use value::Value;
 
@@ -159,7 +163,7 @@ pub fn template_variables(
 
 /// The variables found before any error: what the manifest writer lists for a
 /// template LangChain would refuse. Jinja2 yields none.
-pub(crate) fn lenient_variables(text: &str, format: TemplateFormat) -> Vec<String> {
+pub fn lenient_variables(text: &str, format: TemplateFormat) -> Vec<String> {
     let vars = match format {
         TemplateFormat::FString => fstring::lenient_variables(text),
         TemplateFormat::Mustache => {

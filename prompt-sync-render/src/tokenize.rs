@@ -6,7 +6,7 @@
 
 use super::error::TemplateError;
 use super::python::{is_space_str, strip};
-use crate::model::TemplateFormat;
+use crate::TemplateFormat;
 
 /// A token of a mustache template.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
