@@ -262,26 +262,13 @@ impl Index {
 mod tests {
     use super::*;
     use crate::hash::sha256_hex;
-    use crate::layout::CacheLayout;
-    use crate::metadata::Metadata;
-    use crate::name::PromptName;
     use crate::store::Store;
+    use crate::test_support::{n, store_with};
     use crate::verify::verify;
-
-    fn n(s: &str) -> PromptName {
-        PromptName::new(s).unwrap()
-    }
 
     /// A cache with prompt `p` holding `text`, its files dated a minute ago.
     fn cache(text: &str) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(CacheLayout::new(dir.path().join("c")));
-        let lock = store.lock_exclusive(|_| {}).unwrap();
-        let h = sha256_hex(text.as_bytes());
-        let mut m = Metadata::new(&n("p"), &h);
-        m.hub_content_hash = Some(h);
-        m.hub_commit_hash = Some("c0ffee".into());
-        store.write(&lock, &n("p"), text, &m).unwrap();
+        let (dir, store) = store_with(text, |m| m.hub_commit_hash = Some("c0ffee".into()));
         age(&store);
         (dir, store)
     }

@@ -26,6 +26,9 @@ pub mod store;
 pub mod timestamp;
 pub mod verify;
 
+#[cfg(test)]
+mod test_support;
+
 /// The renderer (`prompt-sync-render`), re-exported: `prompt_sync_core::render::…`.
 pub use prompt_sync_render as render;
 

@@ -248,22 +248,12 @@ pub fn verify(store: &Store, name: &PromptName) -> Result<Verified, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::CacheLayout;
     use std::fs;
 
-    fn n(s: &str) -> PromptName {
-        PromptName::new(s).unwrap()
-    }
+    use crate::test_support::n;
 
     fn store_with(text: &str) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(CacheLayout::new(dir.path().join("c")));
-        let lock = store.lock_exclusive(|_| {}).unwrap();
-        let h = sha256_hex(text.as_bytes());
-        let mut m = Metadata::new(&n("p"), &h);
-        m.hub_content_hash = Some(h);
-        store.write(&lock, &n("p"), text, &m).unwrap();
-        (dir, store)
+        crate::test_support::store_with(text, |_| {})
     }
 
     fn problem(store: &Store) -> Problem {
