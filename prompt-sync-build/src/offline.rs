@@ -142,8 +142,9 @@ fn check<'a>(
     };
     // `Ok((locally_modified, pending_write))` or the failure, and the index entry of a
     // prompt verified with the same stamps before and after.
+    let record = index.is_some();
     let verify_one = |name: &PromptName| {
-        let before = stamps(name);
+        let before = if record { stamps(name) } else { None };
         let verified = verify(store, name);
         let entry = match (&verified, before) {
             (Ok(v), Some(before)) if v.metadata.pending_write.is_none() => {

@@ -510,3 +510,138 @@ fn read_only_plans_do_not_repair_but_syncs_do() {
     sync(&store, &hub, &t, &SyncOptions::default());
     assert!(!stale.exists(), "a real sync repairs first");
 }
+
+#[test]
+fn the_metadata_records_the_configured_owner() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("a", text("A"));
+    let t = targets(&["a"]);
+    let team = SyncOptions {
+        owner: "team".to_owned(),
+        ..SyncOptions::default()
+    };
+    sync(&store, &hub, &t, &team);
+    let meta = |store: &Store| {
+        store
+            .read_metadata(&PromptName::new("a").unwrap())
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(meta(&store).owner.as_deref(), Some("team"));
+    // The config's owner changes: the next pull records the new one, not the old.
+    hub.put("a", text("A2"));
+    let other = SyncOptions {
+        owner: "other".to_owned(),
+        ..SyncOptions::default()
+    };
+    sync(&store, &hub, &t, &other);
+    assert_eq!(read(&store, "a"), "A2");
+    assert_eq!(meta(&store).owner.as_deref(), Some("other"));
+}
+
+#[test]
+fn auto_push_keeps_a_marked_edit_of_a_prompt_that_follows_a_tag() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    let v1 = hub.put("r", text("v1"));
+    hub.tags
+        .lock()
+        .unwrap()
+        .insert(("r".into(), "prod".into()), v1);
+    hub.put("r", text("v2"));
+    let t = vec![Target {
+        name: PromptName::new("r").unwrap(),
+        hub_ref: HubRef::new("prod").unwrap(),
+    }];
+    sync(&store, &hub, &t, &SyncOptions::default());
+    assert_eq!(read(&store, "r"), "v1");
+    let name = PromptName::new("r").unwrap();
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store.mark_edited(&lock, &name).unwrap();
+    drop(lock);
+    fs::write(store.layout().text_path(&name), "mine").unwrap();
+    let opts = SyncOptions {
+        auto_push: true,
+        ..SyncOptions::default()
+    };
+    let r = sync(&store, &hub, &t, &opts);
+    let Outcome::PushRefused(why) = &r.prompts[0].outcome else {
+        panic!("{r}");
+    };
+    assert!(why.contains("`prompt-sync push r`"), "{why}");
+    assert!(r.has_problems());
+    assert!(
+        !hub.calls().iter().any(|c| c.starts_with("push")),
+        "{:?}",
+        hub.calls()
+    );
+    assert_eq!(read(&store, "r"), "mine");
+}
+
+#[test]
+fn auto_push_rechecks_the_newest_commit_before_pushing() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("a", text("A"));
+    let t = targets(&["a"]);
+    sync(&store, &hub, &t, &SyncOptions::default());
+    let name = PromptName::new("a").unwrap();
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store.mark_edited(&lock, &name).unwrap();
+    drop(lock);
+    fs::write(store.layout().text_path(&name), "mine").unwrap();
+    let opts = SyncOptions {
+        auto_push: true,
+        ..SyncOptions::default()
+    };
+    let plan = engine::plan(&store, &t, &hub, &opts).unwrap();
+    // The hub moves between planning and applying.
+    hub.put("a", text("theirs"));
+    let r = engine::apply(&store, plan, &hub, &opts, |_| {});
+    assert!(
+        matches!(&r.prompts[0].outcome, Outcome::Conflict(w) if w.contains("while syncing")),
+        "{r}"
+    );
+    assert!(
+        !hub.calls().iter().any(|c| c.starts_with("push")),
+        "{:?}",
+        hub.calls()
+    );
+}
+
+#[test]
+fn a_dry_run_reports_an_interrupted_write_as_such() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("a", text("A"));
+    let t = targets(&["a"]);
+    sync(&store, &hub, &t, &SyncOptions::default());
+    let name = PromptName::new("a").unwrap();
+    let layout = store.layout();
+    let mut meta = store.read_metadata(&name).unwrap().unwrap();
+    let old = serde_json::to_value(&meta).unwrap();
+    meta.hub_content_hash = Some(sha256_hex(b"B"));
+    meta.local_content_hash = sha256_hex(b"B");
+    meta.pending_write = Some(prompt_sync_core::metadata::PendingWrite {
+        incoming_hash: sha256_hex(b"B"),
+        previous: Some(Box::new(old)),
+        ..Default::default()
+    });
+    fs::write(layout.incoming_path(&name), "B").unwrap();
+    fs::write(layout.metadata_path(&name), meta.to_json_bytes()).unwrap();
+    let opts = SyncOptions {
+        repair_first: false,
+        ..SyncOptions::default()
+    };
+    let plan = engine::plan(&store, &t, &hub, &opts).unwrap();
+    let r = engine::dry_run(&plan);
+    assert_eq!(r.prompts[0].outcome, Outcome::Interrupted, "{r}");
+    assert!(!r.has_problems());
+    assert!(
+        r.prompts[0]
+            .outcome
+            .to_string()
+            .contains("`prompt-sync repair`")
+    );
+}

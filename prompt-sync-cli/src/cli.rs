@@ -245,6 +245,17 @@ impl Command {
         }
     }
 
+    /// True when the command was asked for JSON (`--json`).
+    pub(crate) fn wants_json(&self) -> bool {
+        match self {
+            Command::Status(a) => a.json,
+            Command::Check(a) => a.json,
+            Command::Sync(a) => a.json,
+            Command::Push(a) => a.json,
+            _ => false,
+        }
+    }
+
     /// True for the commands that `--workspace` runs on every member.
     pub(crate) fn takes_workspace(&self) -> bool {
         matches!(

@@ -65,9 +65,17 @@ pub(crate) fn connect(pkg: &Package, ui: &Ui) -> Result<HttpHub, CliError> {
                 .hint("`prompt-sync status --offline`, `check --offline`, `mark-edited`, `new`, `restore` and `repair` work without it")
         })?;
     let mut options = ClientOptions::default();
-    if let Some(secs) = var(TIMEOUT_VAR).and_then(|v| v.trim().parse::<u64>().ok()) {
-        options.total_timeout = Duration::from_secs(secs.max(1));
-        options.connect_timeout = options.connect_timeout.min(options.total_timeout);
+    if let Some(value) = var(TIMEOUT_VAR) {
+        match value.trim().parse::<u64>() {
+            Ok(secs) => {
+                options.total_timeout = Duration::from_secs(secs.max(1));
+                options.connect_timeout = options.connect_timeout.min(options.total_timeout);
+            }
+            Err(_) => ui.warn(format!(
+                "{TIMEOUT_VAR} must be a whole number of seconds (e.g. `{TIMEOUT_VAR}=5`); ignored it and used {} s",
+                options.total_timeout.as_secs()
+            )),
+        }
     }
     ui.debug(format!(
         "hub {} as owner `{}`, API key set (not shown), workspace id {}, timeout {} s",

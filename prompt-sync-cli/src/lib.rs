@@ -101,12 +101,19 @@ where
         }
     };
     let ui = Ui::new(cli.quiet, cli.verbose);
+    let json = cli.command.as_ref().is_some_and(Command::wants_json);
     match execute(cli, &ui) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             ui.error(&e.message);
             for hint in &e.hints {
                 ui.hint(hint);
+            }
+            if json {
+                // `--json` always prints a document, even when the command failed
+                // before any package ran.
+                let doc = json!({ "packages": [], "error": error_json(&e) });
+                ui.json(serde_json::to_string_pretty(&doc).unwrap_or_default());
             }
             ExitCode::from(e.code)
         }
@@ -136,21 +143,17 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
     match &command {
         Command::Status(args) => {
             let ui = if args.json { ui.for_json() } else { *ui };
-            let mut out = Vec::new();
-            for_each(&each(&ui)?, &ui, |pkg| {
-                status::run(pkg, args, original, &ui, &mut out).map(|()| false)
-            })?;
-            print_json(args.json, &ui, out, None);
-            Ok(0)
+            let ran = for_each(&each(&ui)?, &ui, args.json, |pkg, out| {
+                status::run(pkg, args, original, &ui, out).map(|()| false)
+            });
+            finish(ran, args.json, &ui, None)
         }
         Command::Check(args) => {
             let ui = if args.json { ui.for_json() } else { *ui };
-            let mut out = Vec::new();
-            let failed = for_each(&each(&ui)?, &ui, |pkg| {
-                check::run(pkg, args, &ui, &mut out).map(|ok| !ok)
-            })?;
-            print_json(args.json, &ui, out, None);
-            Ok(if failed { EXIT_FAILURE } else { 0 })
+            let ran = for_each(&each(&ui)?, &ui, args.json, |pkg, out| {
+                check::run(pkg, args, &ui, out).map(|ok| !ok)
+            });
+            finish(ran, args.json, &ui, None)
         }
         Command::Sync(args) => {
             let names = args
@@ -159,12 +162,24 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
                 .map(|n| parse_name(n))
                 .collect::<Result<Vec<_>, _>>()?;
             let ui = if args.json { ui.for_json() } else { *ui };
-            let mut out = Vec::new();
-            let problems = for_each(&each(&ui)?, &ui, |pkg| {
-                sync::run(pkg, &names, args, &ui, &mut out)
-            })?;
-            print_json(args.json, &ui, out, Some(args.dry_run));
-            Ok(if problems { EXIT_FAILURE } else { 0 })
+            let mut packages = each(&ui)?;
+            if workspace && !names.is_empty() {
+                packages = members_using(packages, &names)?;
+            }
+            let ran = for_each(&packages, &ui, args.json, |pkg, out| {
+                let mine = if workspace && !names.is_empty() {
+                    let used = pkg.all_prompts()?;
+                    names
+                        .iter()
+                        .filter(|n| used.contains(*n))
+                        .cloned()
+                        .collect()
+                } else {
+                    names.clone()
+                };
+                sync::run(pkg, &mine, args, &ui, out)
+            });
+            finish(ran, args.json, &ui, Some(args.dry_run))
         }
         Command::Push(args) => {
             let names = push::parse_args(args)?;
@@ -197,22 +212,44 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
             Ok(0)
         }
         Command::Repair => {
-            for_each(&each(ui)?, ui, |pkg| {
+            let ran = for_each(&each(ui)?, ui, false, |pkg, _| {
                 restore::repair(Some(&pkg.manifest), ui).map(|()| false)
-            })?;
-            Ok(0)
+            });
+            finish(ran, false, ui, None)
         }
     }
 }
 
-/// Runs `f` on each package (with a heading when there are several); true when any
-/// run reported a problem.
+/// What running a command on each package gave.
+struct Ran {
+    /// A run reported a problem (a conflict, a failed check).
+    problems: bool,
+    /// The JSON entries, one per package (an `error` entry for a failed one).
+    packages: Vec<Value>,
+    /// The error of a failed package (the last one).
+    failed: Option<CliError>,
+    /// Number of packages that failed.
+    failures: usize,
+    /// Number of packages run.
+    total: usize,
+}
+
+/// Runs `f` on each package (with a heading when there are several). A package that
+/// fails does not stop the others: its error is printed under its heading (and, with
+/// `json`, becomes its entry `{"package", "manifest_path", "error": {message, hints}}`).
 fn for_each(
     packages: &[Package],
     ui: &Ui,
-    mut f: impl FnMut(&Package) -> Result<bool, CliError>,
-) -> Result<bool, CliError> {
-    let mut problems = false;
+    json: bool,
+    mut f: impl FnMut(&Package, &mut Vec<Value>) -> Result<bool, CliError>,
+) -> Ran {
+    let mut ran = Ran {
+        problems: false,
+        packages: Vec::new(),
+        failed: None,
+        failures: 0,
+        total: packages.len(),
+    };
     for (i, pkg) in packages.iter().enumerate() {
         if packages.len() > 1 {
             if i > 0 {
@@ -220,9 +257,87 @@ fn for_each(
             }
             ui.info(format!("== {} ({}) ==", pkg.name, pkg.manifest.display()));
         }
-        problems |= f(pkg)?;
+        match f(pkg, &mut ran.packages) {
+            Ok(problems) => ran.problems |= problems,
+            Err(e) => {
+                // One package alone without JSON: `run` prints the error as usual.
+                if packages.len() > 1 || json {
+                    ui.error(&e.message);
+                    for hint in &e.hints {
+                        ui.hint(hint);
+                    }
+                }
+                if json {
+                    ran.packages.push(json!({
+                        "package": pkg.name,
+                        "manifest_path": pkg.manifest.display().to_string(),
+                        "error": error_json(&e),
+                    }));
+                }
+                ran.failures += 1;
+                ran.failed = Some(e);
+            }
+        }
     }
-    Ok(problems)
+    ran
+}
+
+/// Prints the JSON document (with `json`) and gives the exit code: a lone package's
+/// own error code, 1 when any package failed or reported a problem, else 0.
+fn finish(ran: Ran, json: bool, ui: &Ui, dry_run: Option<bool>) -> Result<u8, CliError> {
+    print_json(json, ui, ran.packages, dry_run);
+    match ran.failed {
+        Some(e) if ran.total == 1 && !json => Err(e),
+        Some(e) if ran.total == 1 => Ok(e.code),
+        Some(_) => {
+            if ran.total > 1 && !json {
+                ui.info("");
+            }
+            ui.error(format!(
+                "{} of {} packages failed; see above",
+                ran.failures, ran.total
+            ));
+            Ok(EXIT_FAILURE)
+        }
+        None => Ok(if ran.problems { EXIT_FAILURE } else { 0 }),
+    }
+}
+
+/// The members of a workspace that configure or use (or cache) one of `names`: a
+/// name given with `--workspace` applies only to those. A usage error when a name is
+/// used by no member. A member whose prompts cannot be listed is kept, so its error
+/// is reported.
+fn members_using(
+    packages: Vec<Package>,
+    names: &[prompt_sync_core::PromptName],
+) -> Result<Vec<Package>, CliError> {
+    let mut unused: Vec<&prompt_sync_core::PromptName> = names.iter().collect();
+    let mut kept = Vec::new();
+    for pkg in packages {
+        match pkg.all_prompts() {
+            Ok(used) => {
+                if names.iter().any(|n| used.contains(n)) {
+                    unused.retain(|n| !used.contains(*n));
+                    kept.push(pkg);
+                }
+            }
+            Err(_) => kept.push(pkg),
+        }
+    }
+    if !unused.is_empty() {
+        let list: Vec<String> = unused.iter().map(|n| format!("`{n}`")).collect();
+        return Err(CliError::usage(format!(
+            "no workspace member configures or uses {}",
+            list.join(", ")
+        ))
+        .hint("add it to a member's [package.metadata.prompt-sync] prompts, or run `prompt-sync --manifest-path MEMBER/Cargo.toml sync NAME` for one member"));
+    }
+    Ok(kept)
+}
+
+/// The `error` object of a JSON document: `{message, hints}`.
+fn error_json(e: &CliError) -> Value {
+    json!({ "message": e.message, "hints": e.hints })
 }
 
 /// Prints the JSON document of a `--json` command: `{"packages": [...]}` (plus

@@ -30,6 +30,16 @@ pub(crate) fn run(
             "run `prompt-sync sync {name}` to fetch it first (`prompt-sync status --offline` lists the cached prompts)"
         )));
     }
+    let text_file = store.layout().text_path(&name);
+    if !text_file.is_file() {
+        return Err(CliError::failure(format!(
+            "prompt `{name}` has metadata but no text: `{}` does not exist",
+            show_path(&text_file, &pkg.dir)
+        ))
+        .hint(format!(
+            "`prompt-sync restore {name}` brings back the last synced text, `prompt-sync sync {name}` fetches it from the hub; then mark it"
+        )));
+    }
     let lock = store.lock_exclusive(|p| ui.waiting_for_lock(p))?;
     let already = store
         .read_metadata(&name)?

@@ -20,11 +20,20 @@ pub(crate) fn resolve(
         dry_run,
     } = original;
     if let Some(command) = command {
-        if all || !prompt.is_empty() || status || mark_edited.is_some() || auto_push || dry_run {
+        let given = OriginalArgs {
+            all,
+            prompt,
+            status,
+            mark_edited,
+            auto_push,
+            dry_run,
+        };
+        if let Some(line) = subcommand_form(&given) {
             return Err(CliError::usage(format!(
-                "the original tool's flags (--all, --prompt, --status, --mark-edited, --auto-push, --dry-run) go without a subcommand; put them after `{}`",
+                "the original tool's flags (--all, --prompt, --status, --mark-edited, --auto-push, --dry-run) do not go with a subcommand; drop `{}`, or write `{line}`",
                 command.name()
-            )));
+            ))
+            .hint("e.g. `--prompt NAME` is `prompt-sync sync NAME`, `--all` is `sync --all`, `--status` is `status`, `--mark-edited NAME` is `mark-edited NAME`"));
         }
         return Ok((command, false));
     }
@@ -62,6 +71,32 @@ pub(crate) fn resolve(
     Err(CliError::usage("no command given").hint(
         "run `prompt-sync --help` for the commands, e.g. `prompt-sync status` or `prompt-sync sync`",
     ))
+}
+
+/// The subcommand form of the original flags, as a command line (`prompt-sync sync a
+/// --auto-push`), or `None` when no original flag is set.
+fn subcommand_form(o: &OriginalArgs) -> Option<String> {
+    let mut words: Vec<String> = vec!["prompt-sync".to_owned()];
+    if o.status {
+        words.push("status".to_owned());
+    } else if let Some(name) = &o.mark_edited {
+        words.extend(["mark-edited".to_owned(), name.clone()]);
+    } else if o.all || !o.prompt.is_empty() || o.auto_push || o.dry_run {
+        words.push("sync".to_owned());
+        if o.all {
+            words.push("--all".to_owned());
+        }
+        words.extend(o.prompt.iter().cloned());
+        if o.auto_push {
+            words.push("--auto-push".to_owned());
+        }
+        if o.dry_run {
+            words.push("--dry-run".to_owned());
+        }
+    } else {
+        return None;
+    }
+    Some(words.join(" "))
 }
 
 #[cfg(test)]
@@ -122,5 +157,56 @@ mod tests {
             ..orig()
         };
         assert_eq!(resolve(None, lone).unwrap_err().code, 2);
+    }
+
+    #[test]
+    fn original_flags_before_a_subcommand_get_the_exact_translation() {
+        let sync = || Some(Command::Sync(SyncArgs::default()));
+        let e = resolve(
+            sync(),
+            OriginalArgs {
+                prompt: vec!["a".into()],
+                ..orig()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(e.message.contains("drop `sync`"), "{e}");
+        assert!(e.message.contains("write `prompt-sync sync a`"), "{e}");
+        assert!(!e.message.contains("after"), "{e}");
+        let e = resolve(
+            sync(),
+            OriginalArgs {
+                all: true,
+                auto_push: true,
+                dry_run: true,
+                ..orig()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .contains("`prompt-sync sync --all --auto-push --dry-run`"),
+            "{e}"
+        );
+        let e = resolve(
+            sync(),
+            OriginalArgs {
+                status: true,
+                ..orig()
+            },
+        )
+        .unwrap_err();
+        assert!(e.message.contains("write `prompt-sync status`"), "{e}");
+        let e = resolve(
+            sync(),
+            OriginalArgs {
+                mark_edited: Some("b".into()),
+                ..orig()
+            },
+        )
+        .unwrap_err();
+        assert!(e.message.contains("`prompt-sync mark-edited b`"), "{e}");
+        assert_eq!(resolve(sync(), orig()).unwrap().0.name(), "sync");
     }
 }

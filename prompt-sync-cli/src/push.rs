@@ -144,6 +144,9 @@ pub(crate) fn lines(r: &PushReport) -> Vec<(Tone, String)> {
     for tag in &r.tagged {
         out.push((Tone::Good, format!("🏷️ {name}: tagged `{tag}`")));
     }
+    for tag in &r.would_tag {
+        out.push((Tone::Plain, format!("🔍 {name}: would tag `{tag}`")));
+    }
     for e in &r.tag_errors {
         out.push((Tone::Bad, format!("❌ {name}: {e}")));
     }
@@ -182,6 +185,7 @@ fn report_json(r: &PushReport) -> Value {
         "parent": parent,
         "created_repo": created,
         "tags": r.tagged,
+        "would_tag": r.would_tag,
         "tag_errors": r.tag_errors,
         "message": message,
         "chars": r.chars,

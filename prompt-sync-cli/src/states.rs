@@ -37,6 +37,8 @@ pub(crate) fn outcome_key(outcome: &Outcome) -> &'static str {
         Outcome::WouldUpdate => "would_update",
         Outcome::WouldRecord => "would_record",
         Outcome::WouldPush => "would_push",
+        Outcome::Interrupted => "interrupted",
+        Outcome::PushRefused(_) => "push_refused",
     }
 }
 

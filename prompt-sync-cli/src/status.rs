@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use prompt_sync_build::engine::{self, Action, PlannedPrompt, SyncOptions, Target};
+use prompt_sync_build::hub::Hub;
 use prompt_sync_core::PromptName;
 use prompt_sync_core::metadata::Metadata;
 use prompt_sync_core::verify;
@@ -157,7 +158,13 @@ fn add_hub_states(
             hub_ref: pkg.hub_ref(n),
         })
         .collect();
-    if targets.is_empty() {
+    let new_rows: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.label == "new")
+        .map(|(i, _)| i)
+        .collect();
+    if targets.is_empty() && new_rows.is_empty() {
         return Ok(());
     }
     let http = connect::connect(pkg, ui)?;
@@ -167,6 +174,25 @@ fn add_hub_states(
         repair_first: false,
         ..SyncOptions::default()
     };
+    // A prompt started with `prompt-sync new` is not on the hub, unless another has
+    // its name there: that is a clash to resolve, not a new prompt.
+    for i in new_rows {
+        let row = &mut rows[i];
+        let Ok(name) = PromptName::new(&row.name) else {
+            continue;
+        };
+        if hub.repo_exists(&opts.owner, name.as_str()).map_err(|e| {
+            CliError::failure(format!("cannot ask the hub: {e}"))
+                .hint("`prompt-sync status --offline` shows the cache without the hub")
+        })? {
+            row.label = "name taken".to_owned();
+            row.message = Some(engine::name_taken(&name));
+            row.attention = true;
+        }
+    }
+    if targets.is_empty() {
+        return Ok(());
+    }
     let plan = engine::plan(&pkg.store, &targets, &hub, &opts).map_err(|e| {
         CliError::failure(format!("cannot ask the hub: {e}"))
             .hint("`prompt-sync status --offline` shows the cache without the hub")

@@ -130,7 +130,28 @@ pub(crate) fn sync_targets(
 ) -> Result<PackageSync, CliError> {
     let (new_local, planned): (Vec<&Target>, Vec<&Target>) =
         targets.iter().partition(|t| is_new_local(pkg, &t.name));
-    let planned: Vec<Target> = planned.into_iter().cloned().collect();
+    let mut planned: Vec<Target> = planned.into_iter().cloned().collect();
+    // A new prompt whose name the hub already has: `--force-pull` takes the hub's
+    // (planned like any other; the local text is backed up), otherwise it is a name
+    // clash to resolve. (`--auto-push` pushes, and the push refuses the clash.)
+    let mut taken = Vec::new();
+    let mut new_only = Vec::new();
+    for t in new_local {
+        if args.auto_push {
+            new_only.push(t);
+            continue;
+        }
+        match hub.repo_exists(owner, t.name.as_str()) {
+            Ok(true) if args.force_pull => planned.push(t.clone()),
+            Ok(true) => taken.push(t),
+            Ok(false) => new_only.push(t),
+            Err(e) => {
+                return Err(CliError::failure(format!("cannot sync with the hub: {e}"))
+                    .hint("nothing was changed; `prompt-sync status --offline` shows the cache without the hub"));
+            }
+        }
+    }
+    let new_local = new_only;
     let opts = SyncOptions {
         owner: owner.to_owned(),
         auto_push: args.auto_push,
@@ -173,6 +194,13 @@ pub(crate) fn sync_targets(
             name: t.name.to_string(),
             state: None,
             outcome,
+        });
+    }
+    for t in taken {
+        report.prompts.push(PromptReport {
+            name: t.name.to_string(),
+            state: None,
+            outcome: Outcome::Conflict(engine::name_taken(&t.name)),
         });
     }
     // Back in target order.

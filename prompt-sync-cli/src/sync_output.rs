@@ -163,6 +163,16 @@ pub(crate) fn line(
             Tone::Plain,
             format!("🔍 {name}: Would push local changes to hub"),
         ),
+        Outcome::Interrupted => (
+            Tone::Warn,
+            format!(
+                "🔧 {name}: Interrupted write - `prompt-sync sync` or `prompt-sync repair` will finish it"
+            ),
+        ),
+        Outcome::PushRefused(why) => (
+            Tone::Warn,
+            format!("⚠️ {name}: Local edit kept, not pushed - {why}"),
+        ),
     }
 }
 

@@ -8,6 +8,7 @@
 //! `prompt!` calls pays almost nothing beyond the texts themselves.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{OnceLock, PoisonError, RwLock};
 
 use prompt_sync_render::{PartSpec, PlanInput, PromptPlan, Seq, Value};
@@ -108,7 +109,28 @@ pub(crate) struct Compiled {
     pub(crate) plan: PromptPlan<'static>,
 }
 
-type Cache = RwLock<HashMap<usize, &'static Compiled>>;
+type Cache = RwLock<HashMap<usize, &'static Compiled, BuildHasherDefault<AddressHasher>>>;
+
+/// Hashes the address keys of the cache with one multiplication (Fibonacci hashing)
+/// rather than SipHash: a render looks its prompt up every time.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 impl Prompt {
     /// The messages and plan of this prompt: worked out at the first call in this

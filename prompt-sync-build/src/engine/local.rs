@@ -95,6 +95,14 @@ impl LocalState {
             .unwrap_or(default)
     }
 
+    /// True when the metadata carries a `pending_write` marker: a write a killed
+    /// process left half done, which a repair finishes.
+    pub fn interrupted(&self) -> bool {
+        self.metadata
+            .as_ref()
+            .is_some_and(|m| m.pending_write.is_some())
+    }
+
     /// Why the cache side could not be read (corrupt metadata, unreadable file).
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()

@@ -33,7 +33,7 @@ use crate::hub::{Hub, HubError, PulledCommit, PushOutcome};
 
 pub use classify::{State, classify};
 pub use local::LocalState;
-pub use push::{PushOptions, PushReport, PushResult, push_prompt};
+pub use push::{PushOptions, PushReport, PushResult, name_taken, push_prompt};
 pub use report::{Outcome, PromptReport, SyncReport, Totals};
 
 /// One prompt to sync and the ref to follow.
@@ -126,6 +126,9 @@ pub struct PlannedPrompt {
     pub local: LocalState,
     /// The hub's side, when known.
     pub hub: Option<HubSide>,
+    /// `--auto-push` was asked for but this prompt follows a ref other than `latest`,
+    /// so it is kept, not pushed.
+    pub auto_push_skipped: bool,
 }
 
 /// A computed plan: what a sync would do, before it does anything.
@@ -236,6 +239,7 @@ pub(crate) fn plan_specs(
             action: Action::Nothing,
             local,
             hub: hub_side,
+            auto_push_skipped: false,
         });
     }
 
@@ -277,6 +281,12 @@ pub(crate) fn plan_specs(
             p.action = Action::Fail(e.to_owned());
             continue;
         }
+        // Unrepaired (a read-only plan): the text may be either version, so its state
+        // means nothing until a repair finishes the write.
+        if p.local.interrupted() {
+            p.action = Action::Keep;
+            continue;
+        }
         let Some(hub_side) = &p.hub else { continue };
         let state = classify(
             p.local.text_hash(),
@@ -296,7 +306,15 @@ pub(crate) fn plan_specs(
                 Action::Record
             }
             State::UpToDate => Action::Nothing,
-            State::LocalEdit if opts.auto_push => Action::Push,
+            // Only a prompt that follows `latest` is pushed by a sync: the plan compared
+            // it with the hub's newest commit, which is what a push goes on top of.
+            // One that follows a tag or a commit was compared with that, not with the
+            // newest commit; `prompt-sync push` checks it properly.
+            State::LocalEdit if opts.auto_push && p.target.hub_ref.is_latest() => Action::Push,
+            State::LocalEdit if opts.auto_push => {
+                p.auto_push_skipped = true;
+                Action::Keep
+            }
             State::LocalEdit => Action::Keep,
             State::Converged => Action::Record,
             State::UnmarkedEdit | State::Conflict | State::Untracked if opts.force_pull => {
@@ -402,7 +420,7 @@ pub fn apply(
             .filter(|(_, p)| matches!(p.action, Action::Pull | Action::ForcePull | Action::Record))
             .map(|(i, _)| i)
             .collect();
-        let outcomes = write_all(store, lock, &plan.prompts, &writes);
+        let outcomes = write_all(store, lock, &plan.prompts, &writes, &opts.owner);
         for (i, outcome) in writes.into_iter().zip(outcomes) {
             done[i] = Some(outcome);
         }
@@ -441,11 +459,12 @@ fn write_all(
     lock: &prompt_sync_core::lock::CacheLock,
     prompts: &[PlannedPrompt],
     which: &[usize],
+    owner: &str,
 ) -> Vec<Outcome> {
     let write = |i: usize| {
         let p = &prompts[i];
         if p.local.still_current(store) {
-            write_hub_version(store, lock, p)
+            write_hub_version(store, lock, p, owner)
         } else {
             changed_meanwhile()
         }
@@ -510,7 +529,17 @@ pub fn dry_run(plan: &Plan) -> SyncReport {
 }
 
 fn keep_outcome(p: &PlannedPrompt) -> Outcome {
+    if p.local.interrupted() {
+        return Outcome::Interrupted;
+    }
     match p.state {
+        Some(State::LocalEdit) if p.auto_push_skipped => {
+            let name = &p.target.name;
+            let r = &p.target.hub_ref;
+            Outcome::PushRefused(format!(
+                "`{name}` follows `{r}`, not `latest`, so --auto-push leaves it alone (the hub's newest commit may differ from `{r}`); `prompt-sync push {name}` checks the newest commit and says how to publish it"
+            ))
+        }
         Some(State::LocalEdit) => Outcome::LocalEdit,
         Some(State::UnmarkedEdit) => Outcome::UnmarkedEdit,
         Some(State::Untracked) => Outcome::Conflict(
@@ -526,6 +555,7 @@ fn write_hub_version(
     store: &Store,
     lock: &prompt_sync_core::lock::CacheLock,
     p: &PlannedPrompt,
+    owner: &str,
 ) -> Outcome {
     let Some(hub_side) = &p.hub else {
         return Outcome::Error("internal error: no hub version".to_owned());
@@ -535,7 +565,8 @@ fn write_hub_version(
     };
     let version = HubVersion {
         name: &p.target.name,
-        owner: p.local.owner_or("-"),
+        // The owner the hub side was read from (the config's), not a stale record.
+        owner,
         hub_ref: &p.target.hub_ref,
         commit_hash: &hub_side.commit_hash,
         manifest,
@@ -592,7 +623,20 @@ fn push_inner(
     model.input_variables =
         prompt_input_variables(&model, meta.input_variables.as_deref().unwrap_or_default());
     let manifest = to_manifest(&model, meta.manifest.as_ref()).map_err(|e| e.to_string())?;
-    let owner = p.local.owner_or(&opts.owner).to_owned();
+    // Planning read the hub side from `opts.owner`: push to the same place.
+    let owner = opts.owner.clone();
+    // Re-read the newest commit under the lock, as `prompt-sync push` does: the plan's
+    // may be stale, and the push must go on top of the commit the edit was compared with.
+    let planned = p.hub.as_ref().map(|h| h.commit_hash.as_str());
+    let latest = hub
+        .pull(&owner, name.as_str(), "latest")
+        .map_err(|e| e.to_string())?;
+    if Some(latest.commit_hash.as_str()) != planned {
+        return Ok(Outcome::Conflict(format!(
+            "the hub changed `{name}` while syncing (now commit {}); nothing was pushed: compare with `prompt-sync diff {name}`, then `prompt-sync push {name}`",
+            latest.commit_hash.get(..8).unwrap_or(&latest.commit_hash)
+        )));
+    }
     let outcome = hub
         .push(
             &owner,

@@ -120,8 +120,10 @@ pub struct PushReport {
     pub state: Option<State>,
     /// What happened.
     pub result: PushResult,
-    /// Tags put on the commit (or that would be, in a dry run).
+    /// Tags put on the commit (empty in a dry run).
     pub tagged: Vec<String>,
+    /// Dry run: the tags that would be put on the commit.
+    pub would_tag: Vec<String>,
     /// Tags that failed, each with the cause.
     pub tag_errors: Vec<String>,
     /// Characters of the local text.
@@ -174,6 +176,7 @@ pub fn push_prompt(
         state: None,
         result: PushResult::Failed(String::new()),
         tagged: Vec::new(),
+        would_tag: Vec::new(),
         tag_errors: Vec::new(),
         chars: 0,
     };
@@ -235,6 +238,12 @@ pub fn push_prompt(
             return report;
         }
     };
+    if let Decision::Push { .. } = decision
+        && let Some(reason) = follows_other_ref(name, &local.meta, hub, &owner, opts)
+    {
+        report.result = reason;
+        return report;
+    }
     let tag_commit: Option<(String, Option<String>)>;
     match decision {
         Decision::Done(result) => {
@@ -272,7 +281,7 @@ pub fn push_prompt(
                     parent,
                     create_repo,
                 };
-                report.tagged = opts.tags.clone();
+                report.would_tag = opts.tags.clone();
                 return report;
             };
             match publish(
@@ -306,12 +315,64 @@ pub fn push_prompt(
         && !opts.tags.is_empty()
     {
         if opts.dry_run {
-            report.tagged = opts.tags.clone();
+            report.would_tag = opts.tags.clone();
         } else {
             apply_tags(hub, &owner, name, &commit, id, &opts.tags, &mut report);
         }
     }
     report
+}
+
+/// Why a prompt started with `prompt-sync new` cannot be pushed or synced as is: the
+/// hub already has a prompt of that name. Names the commands that resolve it.
+pub fn name_taken(name: &PromptName) -> String {
+    format!(
+        "a prompt named `{name}` already exists on the hub; rename yours (start it again with `prompt-sync new OTHER_NAME --from FILE`), or take the hub's with `prompt-sync restore {name} --hub` (yours is backed up), or replace the hub's with `prompt-sync push --force {name}`"
+    )
+}
+
+/// For a prompt that follows a ref other than `latest` (its metadata's `hub_ref`):
+/// why it must not be pushed as asked, or `None` when it may.
+///
+/// The next sync fetches the followed ref, not the newest commit, so a push that
+/// leaves the ref where it was would be undone by that sync (the pushed text would
+/// survive only in a backup). A tag is safe only when this push sets it (`--tag REF`)
+/// and the hub can set it: the hub does not move a tag that already points at a
+/// commit, so that is refused before anything is pushed. A pinned commit never is.
+fn follows_other_ref(
+    name: &PromptName,
+    meta: &Metadata,
+    hub: &dyn Hub,
+    owner: &str,
+    opts: &PushOptions,
+) -> Option<PushResult> {
+    let r = meta.hub_ref.as_deref().filter(|r| *r != "latest")?;
+    let refused = |reason: String| Some(PushResult::Refused { reason });
+    if is_commit_like(r) {
+        return refused(format!(
+            "`{name}` is pinned to commit `{r}` (its `ref` in [package.metadata.prompt-sync]); the next sync would put that commit's text back. Set its `ref` to `latest` (or a tag), run `prompt-sync sync {name}`, then `prompt-sync push {name}`"
+        ));
+    }
+    if !opts.tags.iter().any(|t| t == r) {
+        return refused(format!(
+            "`{name}` follows tag `{r}`, which a push does not move, so the next sync would put `{r}`'s text back; run `prompt-sync push {name} --tag {r}` to push and point `{r}` at the new commit"
+        ));
+    }
+    match hub.pull(owner, name.as_str(), r) {
+        Err(HubError::NotFound { .. }) => None,
+        Ok(c) => refused(format!(
+            "tag `{r}` of `{name}` already points at commit {} and the hub does not move tags, so the next sync would put that text back; delete tag `{r}` in LangSmith, then run `prompt-sync push {name} --tag {r}` again",
+            short(&c.commit_hash)
+        )),
+        Err(e) => Some(PushResult::Failed(format!(
+            "cannot check where tag `{r}` points: {e}"
+        ))),
+    }
+}
+
+/// True for a ref the hub reads as a commit hash first: 8 or more hex digits.
+fn is_commit_like(r: &str) -> bool {
+    r.len() >= 8 && r.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn read_local(store: &Store, name: &PromptName) -> Result<Local, String> {
@@ -375,6 +436,16 @@ fn decide(
     };
     let h = hub_hash(name, hub)?;
     let state = classify(Some(&local.hash), base, &h, local.meta.locally_modified);
+    // Started locally (`prompt-sync new`), never synced, and the hub has a prompt of
+    // that name with another text: not a change since a sync, a name clash.
+    if state == State::Untracked && base.is_none() && base_commit.is_none() && !force {
+        return Ok((
+            Some(state),
+            Decision::Done(PushResult::Refused {
+                reason: name_taken(name),
+            }),
+        ));
+    }
     let push_on_hub = || Decision::Push {
         parent: Some(hub.commit_hash.clone()),
         create_repo: false,

@@ -41,6 +41,12 @@ pub enum Outcome {
     WouldRecord,
     /// Dry run: would push.
     WouldPush,
+    /// A write a killed process left half done (a dry run does not repair it; the
+    /// next real sync or `prompt-sync repair` finishes it). Not a problem.
+    Interrupted,
+    /// `--auto-push` did not push a marked local edit, with why and the command that
+    /// publishes it (kept; counted as a conflict).
+    PushRefused(String),
 }
 
 /// One line of the report.
@@ -102,12 +108,15 @@ impl SyncReport {
                 Outcome::Pulled | Outcome::WouldPull => t.pulled += 1,
                 Outcome::Updated { .. } | Outcome::WouldUpdate => t.updated += 1,
                 Outcome::Pushed { .. } | Outcome::WouldPush => t.pushed += 1,
-                Outcome::Conflict(_) | Outcome::UnmarkedEdit => t.conflicts += 1,
+                Outcome::Conflict(_) | Outcome::UnmarkedEdit | Outcome::PushRefused(_) => {
+                    t.conflicts += 1;
+                }
                 Outcome::Error(_) => t.errors += 1,
                 Outcome::Recorded
                 | Outcome::WouldRecord
                 | Outcome::Unchanged
-                | Outcome::LocalEdit => t.unchanged += 1,
+                | Outcome::LocalEdit
+                | Outcome::Interrupted => t.unchanged += 1,
             }
         }
         t
@@ -141,6 +150,10 @@ impl fmt::Display for Outcome {
             Outcome::WouldUpdate => f.write_str("would update from hub"),
             Outcome::WouldRecord => f.write_str("would record the hub's commit"),
             Outcome::WouldPush => f.write_str("would push to hub"),
+            Outcome::Interrupted => f.write_str(
+                "interrupted write: `prompt-sync sync` or `prompt-sync repair` will finish it",
+            ),
+            Outcome::PushRefused(why) => write!(f, "not pushed: {why}"),
         }
     }
 }

@@ -75,13 +75,18 @@ impl HubSettings {
         let Some(api_key) = sdk_var(lookup, "API_KEY") else {
             return Ok(None);
         };
-        let endpoint = match sdk_var(lookup, "ENDPOINT") {
-            Some(e) => e,
-            None => config_endpoint
-                .map(clean_value)
-                .filter(|e| !e.is_empty())
-                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned()),
+        let (endpoint, source) = match sdk_var_named(lookup, "ENDPOINT") {
+            Some((var, e)) => (e, var),
+            None => match config_endpoint.map(clean_value).filter(|e| !e.is_empty()) {
+                Some(e) => (e, "`endpoint` in [package.metadata.prompt-sync]".to_owned()),
+                None => (
+                    DEFAULT_ENDPOINT.to_owned(),
+                    "the default endpoint".to_owned(),
+                ),
+            },
         };
+        // Checked here first, so the error names where the bad value came from.
+        parse_endpoint_from(&endpoint, &source)?;
         let settings = HubSettings {
             api_key: Secret::new(api_key),
             endpoint: normalise_endpoint(&endpoint),
@@ -134,25 +139,41 @@ pub fn check_owner(owner: &str) -> Result<(), HubError> {
 
 /// Parses and checks an endpoint: an absolute `https` URL, or `http` to a loopback
 /// host (`127.0.0.0/8`, `::1`, `localhost`), without user info, query or fragment.
-/// The text is normalised first (see [`normalise_endpoint`]).
+/// The text is normalised first (see [`normalise_endpoint`]). Errors never repeat the
+/// value (it may be a misplaced API key, or carry one as user info); they show at most
+/// its scheme and host.
 pub fn parse_endpoint(endpoint: &str) -> Result<Url, HubError> {
+    parse_endpoint_from(endpoint, "the hub endpoint")
+}
+
+/// [`parse_endpoint`], with errors naming `source` (e.g. `LANGSMITH_ENDPOINT`) as the
+/// place to fix.
+fn parse_endpoint_from(endpoint: &str, source: &str) -> Result<Url, HubError> {
     let text = normalise_endpoint(endpoint);
-    let url = Url::parse(&text).map_err(|e| HubError::Config {
-        detail: format!(
-            "the hub endpoint `{text}` is not a valid URL ({e}); set LANGSMITH_ENDPOINT to e.g. {DEFAULT_ENDPOINT}"
-        ),
+    let fix = format!("set {source} to the hub's URL, e.g. {DEFAULT_ENDPOINT}");
+    let url = Url::parse(&text).map_err(|e| {
+        let swapped = if looks_like_api_key(&text) {
+            " (it looks like an API key: are LANGSMITH_API_KEY and LANGSMITH_ENDPOINT swapped?)"
+        } else {
+            ""
+        };
+        HubError::Config {
+            detail: format!("{source} is not a valid URL ({e}){swapped}; {fix}"),
+        }
     })?;
-    let config = |why: &str| HubError::Config {
-        detail: format!("the hub endpoint `{text}` {why}"),
-    };
     if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(config(&format!(
-            "is not an http(s) URL with a host; set LANGSMITH_ENDPOINT to e.g. {DEFAULT_ENDPOINT}"
-        )));
+        return Err(HubError::Config {
+            detail: format!("{source} is not an http(s) URL with a host; {fix}"),
+        });
     }
+    // Only the scheme and host are ever shown.
+    let shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    let config = |why: &str| HubError::Config {
+        detail: format!("{source} (`{shown}`) {why}"),
+    };
     if !url.username().is_empty() || url.password().is_some() {
         return Err(config(
-            "contains a user name or password; put the key in LANGSMITH_API_KEY instead",
+            "contains a user name or password; remove them from the URL and put the key in LANGSMITH_API_KEY instead",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -168,6 +189,12 @@ pub fn parse_endpoint(endpoint: &str) -> Result<Url, HubError> {
             "uses the `{other}` scheme; use https (or http for a loopback host)"
         ))),
     }
+}
+
+/// True for text shaped like a LangSmith API key (`lsv2_…`, `ls__…`).
+fn looks_like_api_key(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.starts_with("lsv2_") || t.starts_with("ls__") || t.starts_with("ls_")
 }
 
 /// Trims whitespace and surrounding quotes, and drops trailing `/`s.
@@ -189,10 +216,17 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 
 /// `LANGSMITH_<name>`, then `LANGCHAIN_<name>`, cleaned; empty counts as unset.
 fn sdk_var(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    sdk_var_named(lookup, name).map(|(_, v)| v)
+}
+
+/// [`sdk_var`], with the name of the variable that was set.
+fn sdk_var_named(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<(String, String)> {
     ["LANGSMITH_", "LANGCHAIN_"].iter().find_map(|prefix| {
-        lookup(&format!("{prefix}{name}"))
+        let var = format!("{prefix}{name}");
+        lookup(&var)
             .map(|v| clean_value(&v))
             .filter(|v| !v.is_empty())
+            .map(|v| (var, v))
     })
 }
 
@@ -306,6 +340,61 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("use https"), "{msg}");
+    }
+
+    #[test]
+    fn endpoint_errors_name_the_variable_and_never_repeat_a_secret() {
+        // The variables swapped: the key in LANGSMITH_ENDPOINT.
+        let e = env(&[
+            ("LANGSMITH_API_KEY", "https://x.example"),
+            ("LANGSMITH_ENDPOINT", "lsv2_pt_0123_SECRET"),
+        ]);
+        let msg = HubSettings::from_env(&e, None, "-")
+            .unwrap_err()
+            .to_string();
+        assert!(!msg.contains("SECRET"), "{msg}");
+        assert!(
+            msg.contains("LANGSMITH_ENDPOINT is not a valid URL"),
+            "{msg}"
+        );
+        assert!(msg.contains("swapped"), "{msg}");
+        // A key as user info: only scheme and host are shown.
+        let e = env(&[
+            ("LANGSMITH_API_KEY", "k"),
+            (
+                "LANGCHAIN_ENDPOINT",
+                "https://lsv2_pt_SECRET:pw@hub.example/api/v1",
+            ),
+        ]);
+        let msg = HubSettings::from_env(&e, None, "-")
+            .unwrap_err()
+            .to_string();
+        assert!(!msg.contains("SECRET") && !msg.contains("pw"), "{msg}");
+        assert!(
+            msg.contains("LANGCHAIN_ENDPOINT (`https://hub.example`)"),
+            "{msg}"
+        );
+        assert!(msg.contains("user name or password"), "{msg}");
+        // The config's endpoint is named as such.
+        let e = env(&[("LANGSMITH_API_KEY", "k")]);
+        let msg = HubSettings::from_env(&e, Some("http://SECRET.example/p?q=1"), "-")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("`endpoint` in [package.metadata.prompt-sync]"),
+            "{msg}"
+        );
+        assert!(!msg.contains("q=1") && !msg.contains("/p"), "{msg}");
+        // The plain check shows no path or query either.
+        let msg = parse_endpoint("ftp://h.example/SECRET")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !msg.contains("SECRET") && msg.contains("`ftp://h.example`"),
+            "{msg}"
+        );
+        let msg = parse_endpoint("SECRET no url").unwrap_err().to_string();
+        assert!(!msg.contains("SECRET"), "{msg}");
     }
 
     #[test]
