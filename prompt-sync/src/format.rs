@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use prompt_sync_render::{Part, Value};
 
+use crate::embedded::Compiled;
 use crate::error::{RenderError, RenderErrorKind};
 use crate::message::{Message, MessageTemplate, Role};
 use crate::{Prompt, PromptKind};
@@ -89,13 +90,13 @@ impl Prompt {
         plan.check_vars(names)
             .map_err(|p| RenderError::from_vars(self.name(), self.variables(), p))?;
         for (name, _) in &given {
-            if self.placeholder(name).is_none() {
+            if placeholder(compiled, name).is_none() {
                 return Err(self.wrong_value(name, "is not a placeholder: give it text"));
             }
         }
         let mut text_vars = Vec::with_capacity(vars.len());
         for (name, value) in vars {
-            if self.placeholder(name).is_some() {
+            if placeholder(compiled, name).is_some() {
                 let messages = messages_from_value(&value).map_err(|detail| {
                     self.wrong_value(name, &format!("is a placeholder: {detail}"))
                 })?;
@@ -121,7 +122,7 @@ impl Prompt {
                     Part::Placeholder { n_messages, .. },
                     MessageTemplate::Placeholder { variable },
                 ) => {
-                    let messages = self.placeholder_messages(variable, &given)?;
+                    let messages = self.placeholder_messages(compiled, variable, &given)?;
                     let skip = match *n_messages {
                         0 => 0,
                         n => messages.len().saturating_sub(n),
@@ -143,13 +144,14 @@ impl Prompt {
     /// (an optional placeholder; `check_vars` has reported a required one).
     fn placeholder_messages(
         &self,
+        compiled: &Compiled,
         variable: &str,
         given: &[Given<'_>],
     ) -> Result<Vec<Message>, RenderError> {
         if let Some((_, messages)) = given.iter().find(|(k, _)| *k == variable) {
             return Ok(messages.to_vec());
         }
-        match self.compiled().plan.partial(variable) {
+        match compiled.plan.partial(variable) {
             Some(value) => messages_from_value(value).map_err(|detail| {
                 self.wrong_value(
                     variable,
@@ -158,26 +160,6 @@ impl Prompt {
             }),
             None => Ok(Vec::new()),
         }
-    }
-
-    /// `(optional, n_messages)` when `name` is one of the prompt's placeholders.
-    fn placeholder(&self, name: &str) -> Option<(bool, usize)> {
-        let compiled = self.compiled();
-        compiled
-            .plan
-            .parts
-            .iter()
-            .zip(compiled.messages)
-            .find_map(|(part, m)| match (part, m) {
-                (
-                    Part::Placeholder {
-                        optional,
-                        n_messages,
-                    },
-                    MessageTemplate::Placeholder { variable },
-                ) if *variable == name => Some((*optional, *n_messages)),
-                _ => None,
-            })
     }
 
     pub(crate) fn error(&self, kind: RenderErrorKind) -> RenderError {
@@ -190,6 +172,25 @@ impl Prompt {
             detail: detail.to_owned(),
         })
     }
+}
+
+/// `(optional, n_messages)` when `name` is one of the prompt's placeholders.
+fn placeholder(compiled: &Compiled, name: &str) -> Option<(bool, usize)> {
+    compiled
+        .plan
+        .parts
+        .iter()
+        .zip(compiled.messages)
+        .find_map(|(part, m)| match (part, m) {
+            (
+                Part::Placeholder {
+                    optional,
+                    n_messages,
+                },
+                MessageTemplate::Placeholder { variable },
+            ) if *variable == name => Some((*optional, *n_messages)),
+            _ => None,
+        })
 }
 
 /// A chat render in progress: string values, plus messages for placeholders.
