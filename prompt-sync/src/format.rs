@@ -131,8 +131,7 @@ impl Prompt {
                 }
                 _ => {
                     return Err(self.error(RenderErrorKind::Unrenderable(
-                        "the embedded render plan does not match the messages (rebuild the crate)"
-                            .to_owned(),
+                        "internal error: the render plan does not match the messages".to_owned(),
                     )));
                 }
             }
