@@ -87,7 +87,18 @@ pub(crate) fn run(
         }
     }
     if offline_reason.is_none() && !intact.is_empty() {
-        problems.extend(hub_problems(pkg, &intact, ui)?);
+        match hub_problems(pkg, &intact, ui) {
+            Ok(found) => problems.extend(found),
+            // What was found locally is still reported; the hub failure is one more
+            // problem, so the check fails either way.
+            Err(e) => problems.push(Problem {
+                name: String::new(),
+                message: format!("cannot compare the cache with the hub: {}", e.message),
+                fix: e.hints.first().cloned().unwrap_or_else(|| {
+                    "fix the hub connection, or run `prompt-sync check --offline` to check the cache alone".to_owned()
+                }),
+            }),
+        }
     }
     problems.sort_by(|a, b| a.name.cmp(&b.name));
 

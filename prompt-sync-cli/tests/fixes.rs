@@ -503,3 +503,34 @@ fn a_timeout_that_is_not_a_number_is_warned_about() {
     r.code(0);
     assert!(!r.stderr.contains("PROMPT_SYNC_TIMEOUT"), "{}", r.stderr);
 }
+
+// ----------------------------------------------------------------------------------
+// `check` with the hub unreachable still reports what it found locally
+
+#[test]
+fn check_reports_local_problems_when_the_hub_cannot_be_reached() {
+    let pkg = Pkg::new(&["alpha", "beta"]);
+    pkg.cache("alpha", "a");
+    pkg.cache("beta", "b");
+    pkg.edit("beta", "b edited");
+    let r = pkg.run_env(
+        &["check"],
+        &[
+            ("LANGSMITH_API_KEY", KEY.to_owned()),
+            // Nothing listens on port 1.
+            ("LANGSMITH_ENDPOINT", "http://127.0.0.1:1".to_owned()),
+            ("PROMPT_SYNC_TIMEOUT", "2".to_owned()),
+        ],
+    );
+    r.code(1);
+    assert!(
+        r.stderr.contains("prompt-sync mark-edited beta"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("cannot compare the cache with the hub"),
+        "{}",
+        r.stderr
+    );
+}
