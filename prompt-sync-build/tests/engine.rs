@@ -645,3 +645,40 @@ fn a_dry_run_reports_an_interrupted_write_as_such() {
             .contains("`prompt-sync repair`")
     );
 }
+
+#[test]
+fn a_prompt_another_process_synced_meanwhile_is_unchanged_not_an_error() {
+    let (_d, store) = setup();
+    let hub = MemHub::default();
+    hub.put("a", text("A1"));
+    hub.put("b", text("B1"));
+    let t = targets(&["a", "b"]);
+    let opts = SyncOptions::default();
+    sync(&store, &hub, &t, &opts);
+    hub.put("a", text("A2"));
+    hub.put("b", text("B2"));
+    // Two syncs plan at once; the other one applies first.
+    let late = engine::plan(&store, &t, &hub, &opts).unwrap();
+    let first = sync(&store, &hub, &t, &opts);
+    assert!(
+        outcomes(&first)
+            .iter()
+            .all(|(_, o)| matches!(o, Outcome::Updated { .. })),
+        "{first}"
+    );
+    // Meanwhile `b` is also edited by hand: that one must not be overwritten.
+    fs::write(
+        store.layout().text_path(&PromptName::new("b").unwrap()),
+        "mine",
+    )
+    .unwrap();
+    let r = engine::apply(&store, late, &hub, &opts, |_| {});
+    let got = outcomes(&r);
+    assert_eq!(got[0], ("a".to_owned(), Outcome::Unchanged), "{r}");
+    assert!(
+        matches!(&got[1].1, Outcome::Error(e) if e.contains("changed while syncing")),
+        "{r}"
+    );
+    assert_eq!(read(&store, "a"), "A2");
+    assert_eq!(read(&store, "b"), "mine");
+}

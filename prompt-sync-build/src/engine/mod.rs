@@ -465,6 +465,9 @@ fn write_all(
         let p = &prompts[i];
         if p.local.still_current(store) {
             write_hub_version(store, lock, p, owner)
+        } else if already_written(store, p) {
+            // Another process (a parallel build, say) synced it first.
+            Outcome::Unchanged
         } else {
             changed_meanwhile()
         }
@@ -501,6 +504,21 @@ fn write_all(
             o.unwrap_or_else(|| Outcome::Error("internal error: a write did not finish".to_owned()))
         })
         .collect()
+}
+
+/// True when the cache now holds exactly the hub version `p` planned to write: its
+/// text, recorded as synced from that commit, with no local edit and no write pending.
+fn already_written(store: &Store, p: &PlannedPrompt) -> bool {
+    let Some(hub_side) = &p.hub else {
+        return false;
+    };
+    let now = LocalState::read(store, &p.target.name);
+    now.error().is_none()
+        && !now.interrupted()
+        && !now.marked()
+        && now.text_hash() == Some(hub_side.content_hash.as_str())
+        && now.base_hash() == Some(hub_side.content_hash.as_str())
+        && now.base_commit() == Some(hub_side.commit_hash.as_str())
 }
 
 fn changed_meanwhile() -> Outcome {
