@@ -125,7 +125,9 @@ pub(crate) fn push_float(out: &mut String, x: f64) {
         Some(m) => (true, m),
         None => (false, mantissa),
     };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut exponent = exponent;
+    round_tie_to_even(x.abs(), &mut digits, &mut exponent);
     // The value is 0.DIGITS x 10^decpt.
     let decpt = exponent + 1;
     if negative {
@@ -166,9 +168,83 @@ pub(crate) fn push_float(out: &mut String, x: f64) {
     }
 }
 
+/// When `ax` lies exactly halfway between two shortest digit strings that both read
+/// back as `ax`, Python's `repr` takes the one with the even last digit; Rust's
+/// formatter takes the upper one. `digits` (D.DDD x 10^`exponent`) is Rust's choice,
+/// replaced by Python's.
+fn round_tie_to_even(ax: f64, digits: &mut String, exponent: &mut i32) {
+    let n = digits.len();
+    if n == 0 || digits.as_bytes()[n - 1] % 2 == 0 {
+        return;
+    }
+    // The exact decimal value of the float (an f64 has at most 767 significant digits).
+    let exact = format!("{ax:.800e}");
+    let Some((m, e)) = exact.split_once('e') else {
+        return;
+    };
+    if e.parse::<i32>().ok() != Some(*exponent) {
+        return;
+    }
+    let all: Vec<u8> = m.bytes().filter(u8::is_ascii_digit).collect();
+    let is_tie = all.len() > n && all[n] == b'5' && all[n + 1..].iter().all(|&d| d == b'0');
+    if !is_tie {
+        return;
+    }
+    // The two candidates are the exact digits cut after n, and that plus one in the
+    // last place; Rust printed the odd one, so take the other if it reads back.
+    let mut candidate = all[..n].to_vec();
+    let mut exp = *exponent;
+    if candidate[n - 1] % 2 == 1 {
+        // Plus one, with carry.
+        let mut i = n;
+        loop {
+            if i == 0 {
+                candidate.insert(0, b'1');
+                candidate.pop();
+                exp += 1;
+                break;
+            }
+            i -= 1;
+            if candidate[i] == b'9' {
+                candidate[i] = b'0';
+            } else {
+                candidate[i] += 1;
+                break;
+            }
+        }
+    }
+    while candidate.len() > 1 && candidate.last() == Some(&b'0') {
+        candidate.pop();
+    }
+    let text = String::from_utf8_lossy(&candidate).into_owned();
+    if text == *digits {
+        return;
+    }
+    let (first, rest) = text.split_at(1);
+    let reads_back = format!("{first}.{rest}0e{exp}").parse::<f64>() == Ok(ax);
+    if reads_back {
+        *digits = text;
+        *exponent = exp;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn halfway_floats_take_the_even_digit_as_python_does() {
+        // repr() in CPython 3.11 (checked against langchain-core's mustache output).
+        assert_eq!(float(1000000000000000.25), "1000000000000000.2");
+        assert_eq!(float(100000000000000.125), "100000000000000.12");
+        assert_eq!(float(524288.00048828125), "524288.0004882812");
+        assert_eq!(float(-1000000000000000.25), "-1000000000000000.2");
+        // Not ties: unchanged.
+        assert_eq!(float(0.1), "0.1");
+        assert_eq!(float(2.5), "2.5");
+        assert_eq!(float(1e22), "1e+22");
+        assert_eq!(float(0.30000000000000004), "0.30000000000000004");
+    }
 
     fn float(x: f64) -> String {
         let mut s = String::new();
