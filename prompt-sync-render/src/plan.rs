@@ -103,7 +103,8 @@ impl<'a> PromptPlan<'a> {
     /// variables as LangChain does. Never fails: what cannot be rendered (jinja2, a
     /// template LangChain refuses, a refused part) is recorded in
     /// [`problem`](Self::problem), and the variables are then the manifest's.
-    pub fn build(input: PlanInput<'a>) -> PromptPlan<'a> {
+    pub fn build(mut input: PlanInput<'a>) -> PromptPlan<'a> {
+        add_optional_placeholder_partials(&mut input);
         match build(&input) {
             Ok((parts, variables, accepted)) => PromptPlan {
                 parts: Seq::Owned(parts),
@@ -181,6 +182,36 @@ impl<'a> PromptPlan<'a> {
     }
 }
 
+/// LangChain's `ChatPromptTemplate` gives every optional `MessagesPlaceholder` an empty
+/// list as a partial variable (so a template may even print it: `{history}` is `[]`
+/// when no messages are given). Added after the manifest's own partials, unless the
+/// manifest already has one of that name.
+fn add_optional_placeholder_partials(input: &mut PlanInput<'_>) {
+    let missing: Vec<_> = input
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            PartSpec::Placeholder {
+                variable,
+                optional: true,
+                ..
+            } if !input.partials.iter().any(|(k, _)| k == variable) => {
+                Some((*variable, Value::List(Seq::Owned(Vec::new()))))
+            }
+            _ => None,
+        })
+        .collect();
+    if !missing.is_empty() {
+        let mut partials = input.partials.to_vec();
+        for (k, v) in missing {
+            if !partials.iter().any(|(p, _)| *p == k) {
+                partials.push((k, v));
+            }
+        }
+        input.partials = Seq::Owned(partials);
+    }
+}
+
 /// The parts, the variables and the accepted names, or why the prompt cannot be
 /// rendered.
 type Built<'a> = (Vec<Part<'a>>, Vec<&'a str>, Vec<&'a str>);
@@ -255,4 +286,61 @@ fn input_variables<'a>(
     accepted.sort_unstable();
     accepted.dedup();
     (required, accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input<'a>(partials: Vec<(&'a str, Value<'a>)>) -> PlanInput<'a> {
+        PlanInput {
+            format: TemplateFormat::FString,
+            parts: vec![
+                PartSpec::Template {
+                    text: "ctx: {history}",
+                    role: Some("system"),
+                },
+                PartSpec::Placeholder {
+                    variable: "history",
+                    optional: true,
+                    n_messages: 0,
+                },
+                PartSpec::Template {
+                    text: "{q}",
+                    role: Some("human"),
+                },
+            ],
+            partials: Seq::Owned(partials),
+            problem: None,
+            input_variables: Seq::Owned(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn an_optional_placeholder_is_an_empty_list_unless_given() {
+        // LangChain: ChatPromptTemplate([("system", "ctx: {history}"),
+        //   MessagesPlaceholder("history", optional=True), ("human", "{q}")])
+        //   .format_messages(q="x")[0].content == "ctx: []"
+        let plan = PromptPlan::build(input(Vec::new()));
+        assert_eq!(plan.problem, None);
+        assert_eq!(plan.variables.as_slice(), ["q"]);
+        assert_eq!(
+            plan.partial("history"),
+            Some(&Value::List(Seq::Owned(Vec::new())))
+        );
+        assert_eq!(plan.check_vars(["q"]), Ok(()));
+        let ctx = plan.context([("q", Value::str("x"))]);
+        let Part::Template(t) = &plan.parts[0] else {
+            panic!("{:?}", plan.parts[0]);
+        };
+        assert_eq!(t.render(&ctx).unwrap(), "ctx: []");
+        // A partial of that name from the manifest wins, and is not repeated.
+        let plan = PromptPlan::build(input(vec![("history", Value::str("none"))]));
+        assert_eq!(plan.partials.len(), 1);
+        let ctx = plan.context([("q", Value::str("x"))]);
+        let Part::Template(t) = &plan.parts[0] else {
+            panic!("{:?}", plan.parts[0]);
+        };
+        assert_eq!(t.render(&ctx).unwrap(), "ctx: none");
+    }
 }

@@ -28,7 +28,7 @@ pub struct Spec {
     pub precision: Option<usize>,
 }
 
-/// Widths and precisions above this are refused rather than allocated.
+/// Widths above this are refused rather than allocated (a precision only cuts).
 pub const MAX_WIDTH: usize = 1 << 20;
 
 impl Spec {
@@ -152,10 +152,9 @@ impl Spec {
             '=' => return Err("'=' alignment not allowed in string format specifier".to_owned()),
             _ => Align::Left,
         };
-        if out.width > MAX_WIDTH || out.precision.is_some_and(|p| p > MAX_WIDTH) {
-            return Err(format!(
-                "width or precision above {MAX_WIDTH} (prompt-sync's limit)"
-            ));
+        // Only the width allocates (padding); a precision only cuts, so any is fine.
+        if out.width > MAX_WIDTH {
+            return Err(format!("width above {MAX_WIDTH} (prompt-sync's limit)"));
         }
         Ok(out)
     }
@@ -221,6 +220,9 @@ mod tests {
         assert_eq!(fmt("abcdef", "x>8.2").unwrap(), "xxxxxxab");
         assert_eq!(fmt("héllo", "<7").unwrap(), "héllo  ");
         assert_eq!(fmt("ab", "<<4").unwrap(), "ab<<");
+        // Python: f"{'ab':.1048577}" == "ab" (a precision only cuts).
+        assert_eq!(fmt("ab", ".1048577").unwrap(), "ab");
+        assert!(fmt("ab", "1048577").unwrap_err().contains("width above"));
         for (spec, err) in [
             ("d", "Unknown format code 'd' for object of type 'str'"),
             ("+", "Sign not allowed in string format specifier"),

@@ -128,14 +128,19 @@ impl Hasher for AddressHasher {
     }
 
     fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // The product's high bits are the well-mixed ones; the table indexes by the
+        // low bits (and aligned addresses end in zeros).
+        self.0 = (n as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(32);
     }
 }
 
 impl Prompt {
     /// The messages and plan of this prompt: worked out at the first call in this
-    /// process, then shared (one per embedded prompt, never freed: a program embeds a
-    /// fixed set of prompts).
+    /// process, then shared (one per embedded constant's address, never freed: a
+    /// program embeds a fixed set of prompts; copies of a constant in other codegen
+    /// units or crates may get one each).
     pub(crate) fn compiled(&self) -> &'static Compiled {
         static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(Cache::default);
@@ -149,9 +154,12 @@ impl Prompt {
         {
             return c;
         }
+        // Worked out outside the lock, so renders of other prompts never wait on it;
+        // if another thread got there first, its result is kept.
+        let compiled = compile(self.embedded());
         let mut map = cache.write().unwrap_or_else(PoisonError::into_inner);
         map.entry(key)
-            .or_insert_with(|| Box::leak(Box::new(compile(self.embedded()))))
+            .or_insert_with(|| Box::leak(Box::new(compiled)))
     }
 }
 

@@ -93,6 +93,15 @@ impl Prompt {
             if placeholder(compiled, name).is_none() {
                 return Err(self.wrong_value(name, "is not a placeholder: give it text"));
             }
+            // LangChain also formats the templates with the value given for the
+            // placeholder, as Python prints it; messages have no such text here.
+            if used_in_a_template(compiled, name) {
+                return Err(self.wrong_value(
+                    name,
+                    "is a placeholder that a template also prints; give its messages as \
+                     JSON with `format_messages_json` so they print as LangChain prints them",
+                ));
+            }
         }
         let mut text_vars = Vec::with_capacity(vars.len());
         for (name, value) in vars {
@@ -101,6 +110,10 @@ impl Prompt {
                     self.wrong_value(name, &format!("is a placeholder: {detail}"))
                 })?;
                 given.push((name, Cow::Owned(messages)));
+                if used_in_a_template(compiled, name) {
+                    // As LangChain: the templates print the value as given.
+                    text_vars.push((name, value));
+                }
             } else {
                 text_vars.push((name, value));
             }
@@ -171,6 +184,15 @@ impl Prompt {
             detail: detail.to_owned(),
         })
     }
+}
+
+/// True when a template of the prompt reads `name`.
+fn used_in_a_template(compiled: &Compiled, name: &str) -> bool {
+    compiled
+        .plan
+        .parts
+        .iter()
+        .any(|p| matches!(p, Part::Template(t) if t.names().contains(&name)))
 }
 
 /// `(optional, n_messages)` when `name` is one of the prompt's placeholders.
@@ -250,7 +272,11 @@ fn message_from_value(item: &Value<'_>) -> Result<Message, String> {
             item.get("role")
                 .or_else(|| item.get("type"))
                 .and_then(Value::as_str),
-            item.get("content").and_then(Value::as_str),
+            // `content or ""` in LangChain's `_convert_to_message`.
+            match item.get("content") {
+                Some(Value::Null) => Some(""),
+                content => content.and_then(Value::as_str),
+            },
         ),
         other => {
             return Err(format!(

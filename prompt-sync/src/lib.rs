@@ -278,6 +278,67 @@ mod tests {
         input_variables: &[],
     });
 
+    const PRINTS_HISTORY: Prompt = Prompt::__embed(&Embedded {
+        name: "h",
+        content: "",
+        sha256: "h3",
+        hub_commit: None,
+        locally_modified: false,
+        kind: PromptKind::Chat,
+        template_format: TemplateFormat::FString,
+        messages: &[
+            EmbeddedMessage::Template {
+                role: Role::System,
+                text: Text::Str("ctx: {history}"),
+            },
+            EmbeddedMessage::Placeholder {
+                variable: "history",
+                optional: true,
+                n_messages: 0,
+            },
+            EmbeddedMessage::Template {
+                role: Role::Human,
+                text: Text::Str("{q}"),
+            },
+        ],
+        partials: &[],
+        problem: None,
+        input_variables: &[],
+    });
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn a_placeholder_a_template_prints_renders_as_langchain_or_says_why_not() {
+        // LangChain: an optional placeholder is an empty list unless given.
+        assert_eq!(
+            PRINTS_HISTORY.format_messages(&[("q", "x")]).unwrap(),
+            [Message::system("ctx: []"), Message::human("x")]
+        );
+        // Given as JSON, the template prints it as Python prints the list.
+        let got = PRINTS_HISTORY
+            .format_messages_json(
+                &serde_json::json!({"q": "x", "history": [["human", "hi"], {"role": "ai", "content": null}]}),
+            )
+            .unwrap();
+        assert_eq!(
+            got,
+            [
+                Message::system("ctx: [['human', 'hi'], {'role': 'ai', 'content': None}]"),
+                Message::human("hi"),
+                Message::ai(""),
+                Message::human("x"),
+            ]
+        );
+        // Given as messages, there is no Python text to print: an error naming the way.
+        let history = [Message::human("hi")];
+        let e = PRINTS_HISTORY
+            .messages_with(&[("q", "x")])
+            .placeholder("history", &history)
+            .format()
+            .unwrap_err();
+        assert!(e.to_string().contains("format_messages_json"), "{e}");
+    }
+
     #[test]
     fn chat_messages_come_from_spans_and_strings() {
         assert_eq!(

@@ -1,4 +1,4 @@
-"""Writes prompt-sync-core/src/render/printable.rs: the non-ASCII code points Python's
+"""Writes prompt-sync-render/src/printable.rs: the non-ASCII code points Python's
 str.isprintable() rejects, as inclusive ranges. repr() escapes exactly these, so the
 renderer's `!r` conversion and its str() of lists and dicts match Python's.
 
@@ -9,7 +9,7 @@ Run from the workspace root with the Python the corpus was generated with:
 import sys
 import unicodedata
 
-OUT = "prompt-sync-core/src/render/printable.rs"
+OUT = "prompt-sync-render/src/printable.rs"
 
 
 def ranges():
