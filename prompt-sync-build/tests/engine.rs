@@ -3,158 +3,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::sync::Mutex;
 
 use prompt_sync_build::engine::{self, Outcome, State, SyncOptions, Target};
-use prompt_sync_build::hub::{
-    CommitSummary, Hub, HubError, PulledCommit, PushOutcome, RepoSummary,
-};
+use prompt_sync_build::hub::memory::MemoryHub;
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::layout::CacheLayout;
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{HubRef, PromptName};
 use serde_json::{Value, json};
-
-/// A commit: hash, manifest, parent.
-type Commit = (String, Value, Option<String>);
-
-/// An in-memory hub that counts requests.
-#[derive(Default)]
-struct MemHub {
-    repos: Mutex<BTreeMap<String, Vec<Commit>>>,
-    tags: Mutex<HashMap<(String, String), String>>,
-    calls: Mutex<Vec<String>>,
-    failing: Mutex<Vec<String>>,
-}
-
-impl MemHub {
-    fn put(&self, name: &str, manifest: Value) -> String {
-        let mut repos = self.repos.lock().unwrap();
-        let commits = repos.entry(name.to_owned()).or_default();
-        let parent = commits.last().map(|c| c.0.clone());
-        let hash = sha256_hex(format!("{name}{}{manifest}", commits.len()).as_bytes());
-        commits.push((hash.clone(), manifest, parent));
-        hash
-    }
-    fn calls(&self) -> Vec<String> {
-        self.calls.lock().unwrap().clone()
-    }
-    fn log(&self, s: String) {
-        self.calls.lock().unwrap().push(s);
-    }
-}
-
-impl Hub for MemHub {
-    fn list_repos(&self, _owner: &str) -> Result<Vec<RepoSummary>, HubError> {
-        self.log("list".into());
-        Ok(self
-            .repos
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| RepoSummary {
-                repo_handle: k.clone(),
-                last_commit_hash: v.last().map(|c| c.0.clone()),
-            })
-            .collect())
-    }
-    fn pull(&self, _owner: &str, name: &str, r: &str) -> Result<PulledCommit, HubError> {
-        self.log(format!("pull {name} {r}"));
-        if self.failing.lock().unwrap().iter().any(|f| f == name) {
-            return Err(HubError::Server { status: 503 });
-        }
-        let repos = self.repos.lock().unwrap();
-        let commits = repos
-            .get(name)
-            .ok_or(HubError::NotFound { what: name.into() })?;
-        let tagged = self
-            .tags
-            .lock()
-            .unwrap()
-            .get(&(name.to_owned(), r.to_owned()))
-            .cloned();
-        let c = match (r, tagged) {
-            ("latest", _) => commits.last(),
-            (_, Some(h)) => commits.iter().find(|c| c.0 == h),
-            _ => commits.iter().find(|c| c.0.starts_with(r)),
-        }
-        .ok_or(HubError::NotFound {
-            what: format!("{name}:{r}"),
-        })?;
-        Ok(PulledCommit {
-            commit_hash: c.0.clone(),
-            manifest: c.1.clone(),
-        })
-    }
-    fn list_commits(
-        &self,
-        _o: &str,
-        name: &str,
-        limit: usize,
-    ) -> Result<Vec<CommitSummary>, HubError> {
-        self.log(format!("commits {name}"));
-        let repos = self.repos.lock().unwrap();
-        Ok(repos
-            .get(name)
-            .map(|c| {
-                c.iter()
-                    .rev()
-                    .take(limit)
-                    .map(|c| CommitSummary {
-                        commit_hash: c.0.clone(),
-                        id: None,
-                        created_at: None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
-    fn repo_exists(&self, _o: &str, name: &str) -> Result<bool, HubError> {
-        Ok(self.repos.lock().unwrap().contains_key(name))
-    }
-    fn create_repo(&self, name: &str, _d: Option<&str>) -> Result<(), HubError> {
-        self.repos
-            .lock()
-            .unwrap()
-            .entry(name.to_owned())
-            .or_default();
-        Ok(())
-    }
-    fn push(
-        &self,
-        _o: &str,
-        name: &str,
-        manifest: &Value,
-        parent: Option<&str>,
-        _d: Option<&str>,
-    ) -> Result<PushOutcome, HubError> {
-        self.log(format!("push {name} parent={}", parent.unwrap_or("-")));
-        let latest = self
-            .repos
-            .lock()
-            .unwrap()
-            .get(name)
-            .and_then(|c| c.last().cloned());
-        if latest.as_ref().is_some_and(|l| &l.1 == manifest) {
-            return Ok(PushOutcome::NothingToCommit);
-        }
-        let h = self.put(name, manifest.clone());
-        Ok(PushOutcome::Created {
-            commit_hash: h,
-            commit_id: None,
-        })
-    }
-    fn add_tag(&self, _o: &str, name: &str, tag: &str, commit: &str) -> Result<(), HubError> {
-        self.tags
-            .lock()
-            .unwrap()
-            .insert((name.into(), tag.into()), commit.into());
-        Ok(())
-    }
-}
 
 fn text(template: &str) -> Value {
     json!({"lc": 1, "type": "constructor", "id": ["langchain", "prompts", "prompt", "PromptTemplate"],
@@ -190,7 +49,7 @@ fn setup() -> (tempfile::TempDir, Store) {
     (d, s)
 }
 
-fn sync(store: &Store, hub: &MemHub, t: &[Target], opts: &SyncOptions) -> engine::SyncReport {
+fn sync(store: &Store, hub: &MemoryHub, t: &[Target], opts: &SyncOptions) -> engine::SyncReport {
     let plan = engine::plan(store, t, hub, opts).unwrap();
     engine::apply(store, plan, hub, opts, |_| {})
 }
@@ -232,7 +91,7 @@ fn read(store: &Store, n: &str) -> String {
 #[test]
 fn cold_then_warm_sync_and_the_request_count() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("A {x}"));
     hub.put("b", chat("sys", "{q}"));
     hub.put("c", text("C"));
@@ -260,7 +119,7 @@ fn cold_then_warm_sync_and_the_request_count() {
     assert!(m.hub_commit_hash.is_some() && m.last_fetched_from_hub.is_some());
 
     // Nothing changed: one list request, no pulls, no file touched.
-    hub.calls.lock().unwrap().clear();
+    hub.clear_calls();
     let before = snapshot(store.layout().root());
     let r = sync(&store, &hub, &t, &opts);
     assert_eq!(hub.calls(), vec!["list".to_owned()]);
@@ -272,14 +131,14 @@ fn cold_then_warm_sync_and_the_request_count() {
 #[test]
 fn hub_newer_is_pulled_with_a_backup_and_only_it_is_fetched() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("v1"));
     hub.put("b", text("B"));
     let t = targets(&["a", "b"]);
     let opts = SyncOptions::default();
     sync(&store, &hub, &t, &opts);
     hub.put("a", text("v2"));
-    hub.calls.lock().unwrap().clear();
+    hub.clear_calls();
     let r = sync(&store, &hub, &t, &opts);
     assert_eq!(
         hub.calls(),
@@ -296,7 +155,7 @@ fn hub_newer_is_pulled_with_a_backup_and_only_it_is_fetched() {
 #[test]
 fn unmarked_edits_and_conflicts_survive_and_are_reported() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("edited", text("E"));
     hub.put("both", text("B1"));
     let t = targets(&["edited", "both"]);
@@ -349,7 +208,7 @@ fn unmarked_edits_and_conflicts_survive_and_are_reported() {
 #[test]
 fn dry_run_reports_the_plan_and_changes_nothing() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("v1"));
     let t = targets(&["a", "new_one"]);
     hub.put("new_one", text("N"));
@@ -373,7 +232,7 @@ fn dry_run_reports_the_plan_and_changes_nothing() {
 #[test]
 fn marked_chat_edit_is_pushed_with_its_parent_and_round_trips() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     let base = hub.put("chat", chat("You are terse.", "{q}"));
     let t = targets(&["chat"]);
     let opts = SyncOptions {
@@ -400,7 +259,7 @@ fn marked_chat_edit_is_pushed_with_its_parent_and_round_trips() {
     assert!(!m.locally_modified);
     assert_eq!(m.hub_commit_hash.as_deref(), Some(new_commit.as_str()));
     // The pushed manifest keeps what the text cannot express and gains the new variable.
-    let pushed = hub.repos.lock().unwrap()["chat"].last().unwrap().1.clone();
+    let pushed = hub.latest("chat").unwrap().manifest;
     assert_eq!(pushed["kwargs"]["metadata"]["team"], "qa");
     assert_eq!(pushed["kwargs"]["messages"][1]["kwargs"]["optional"], true);
     assert_eq!(
@@ -419,13 +278,10 @@ fn marked_chat_edit_is_pushed_with_its_parent_and_round_trips() {
 #[test]
 fn pinned_refs_one_failing_prompt_and_converged_texts() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     let c1 = hub.put("pinned", text("P1"));
     hub.put("pinned", text("P2"));
-    hub.tags
-        .lock()
-        .unwrap()
-        .insert(("pinned".into(), "prod".into()), c1.clone());
+    hub.tag("pinned", "prod", &c1);
     hub.put("flaky", text("F"));
     hub.put("same", text("S2"));
     let t = vec![
@@ -438,7 +294,7 @@ fn pinned_refs_one_failing_prompt_and_converged_texts() {
             hub_ref: HubRef::latest(),
         },
     ];
-    hub.failing.lock().unwrap().push("flaky".into());
+    hub.fail("flaky");
     let r = sync(&store, &hub, &t, &SyncOptions::default());
     assert_eq!(read(&store, "pinned"), "P1");
     assert!(
@@ -452,17 +308,17 @@ fn pinned_refs_one_failing_prompt_and_converged_texts() {
             .exists()
     );
     // A tag can move: it is fetched every time; a full commit hash is not.
-    hub.calls.lock().unwrap().clear();
+    hub.clear_calls();
     let by_hash = vec![Target {
         name: PromptName::new("pinned").unwrap(),
         hub_ref: HubRef::new(&c1).unwrap(),
     }];
     sync(&store, &hub, &t[..1], &SyncOptions::default());
     assert_eq!(hub.calls(), vec!["pull pinned prod".to_owned()]);
-    hub.calls.lock().unwrap().clear();
+    hub.clear_calls();
     // The recorded ref differs (prod vs the hash): fetched once, then known.
     sync(&store, &hub, &by_hash, &SyncOptions::default());
-    hub.calls.lock().unwrap().clear();
+    hub.clear_calls();
     sync(&store, &hub, &by_hash, &SyncOptions::default());
     assert_eq!(hub.calls(), Vec::<String>::new());
 
@@ -470,7 +326,7 @@ fn pinned_refs_one_failing_prompt_and_converged_texts() {
     let same = targets(&["same"]);
     hub.put("same", text("S1"));
     let (_d2, s2) = setup();
-    let hub2 = MemHub::default();
+    let hub2 = MemoryHub::default();
     hub2.put("same", text("S1"));
     sync(&s2, &hub2, &same, &SyncOptions::default());
     fs::write(
@@ -494,7 +350,7 @@ fn pinned_refs_one_failing_prompt_and_converged_texts() {
 #[test]
 fn read_only_plans_do_not_repair_but_syncs_do() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("A"));
     let t = targets(&["a"]);
     sync(&store, &hub, &t, &SyncOptions::default());
@@ -514,7 +370,7 @@ fn read_only_plans_do_not_repair_but_syncs_do() {
 #[test]
 fn the_metadata_records_the_configured_owner() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("A"));
     let t = targets(&["a"]);
     let team = SyncOptions {
@@ -543,12 +399,9 @@ fn the_metadata_records_the_configured_owner() {
 #[test]
 fn auto_push_keeps_a_marked_edit_of_a_prompt_that_follows_a_tag() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     let v1 = hub.put("r", text("v1"));
-    hub.tags
-        .lock()
-        .unwrap()
-        .insert(("r".into(), "prod".into()), v1);
+    hub.tag("r", "prod", &v1);
     hub.put("r", text("v2"));
     let t = vec![Target {
         name: PromptName::new("r").unwrap(),
@@ -582,7 +435,7 @@ fn auto_push_keeps_a_marked_edit_of_a_prompt_that_follows_a_tag() {
 #[test]
 fn auto_push_rechecks_the_newest_commit_before_pushing() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("A"));
     let t = targets(&["a"]);
     sync(&store, &hub, &t, &SyncOptions::default());
@@ -613,7 +466,7 @@ fn auto_push_rechecks_the_newest_commit_before_pushing() {
 #[test]
 fn a_dry_run_reports_an_interrupted_write_as_such() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("A"));
     let t = targets(&["a"]);
     sync(&store, &hub, &t, &SyncOptions::default());
@@ -649,7 +502,7 @@ fn a_dry_run_reports_an_interrupted_write_as_such() {
 #[test]
 fn a_prompt_another_process_synced_meanwhile_is_unchanged_not_an_error() {
     let (_d, store) = setup();
-    let hub = MemHub::default();
+    let hub = MemoryHub::default();
     hub.put("a", text("A1"));
     hub.put("b", text("B1"));
     let t = targets(&["a", "b"]);

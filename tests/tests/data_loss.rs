@@ -28,15 +28,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use prompt_sync_build::engine::{self, PushOptions, SyncOptions, Target};
-use prompt_sync_build::hub::{
-    CommitSummary, Hub, HubError, PulledCommit, PushOutcome, RepoSummary,
-};
+use prompt_sync_build::hub::memory::MemoryHub;
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::layout::CacheLayout;
 use prompt_sync_core::metadata::PendingWrite;
@@ -57,46 +54,17 @@ static EDITS: AtomicUsize = AtomicUsize::new(0);
 // An in-memory hub
 // ---------------------------------------------------------------------------------
 
-/// A commit: hash, manifest.
-type Commit = (String, Value);
-
-#[derive(Default)]
-struct MemHub {
-    repos: Mutex<BTreeMap<String, Vec<Commit>>>,
-    counter: Mutex<u64>,
+/// Every template committed to `name`, oldest first.
+fn texts(hub: &MemoryHub, name: &str) -> Vec<String> {
+    hub.commits(name)
+        .iter()
+        .map(|c| template_of(&c.manifest))
+        .collect()
 }
 
-impl MemHub {
-    fn put(&self, name: &str, manifest: Value) -> String {
-        let mut n = self.counter.lock().unwrap();
-        *n += 1;
-        let hash = sha256_hex(format!("{name}/{n}/{manifest}").as_bytes());
-        self.repos
-            .lock()
-            .unwrap()
-            .entry(name.to_owned())
-            .or_default()
-            .push((hash.clone(), manifest));
-        hash
-    }
-
-    /// Every template ever committed to `name`.
-    fn texts(&self, name: &str) -> Vec<String> {
-        self.repos
-            .lock()
-            .unwrap()
-            .get(name)
-            .map(|c| c.iter().map(|(_, m)| template_of(m)).collect())
-            .unwrap_or_default()
-    }
-
-    fn latest_text(&self, name: &str) -> Option<String> {
-        self.repos
-            .lock()
-            .unwrap()
-            .get(name)
-            .and_then(|c| c.last().map(|(_, m)| template_of(m)))
-    }
+/// The newest template of `name`.
+fn latest_text(hub: &MemoryHub, name: &str) -> Option<String> {
+    hub.latest(name).map(|c| template_of(&c.manifest))
 }
 
 fn template_of(manifest: &Value) -> String {
@@ -109,109 +77,6 @@ fn template_of(manifest: &Value) -> String {
 fn text_manifest(template: &str) -> Value {
     json!({"lc": 1, "type": "constructor", "id": ["langchain", "prompts", "prompt", "PromptTemplate"],
            "kwargs": {"input_variables": [], "template": template, "template_format": "f-string"}})
-}
-
-impl Hub for MemHub {
-    fn list_repos(&self, _owner: &str) -> Result<Vec<RepoSummary>, HubError> {
-        Ok(self
-            .repos
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| RepoSummary {
-                repo_handle: k.clone(),
-                last_commit_hash: v.last().map(|c| c.0.clone()),
-            })
-            .collect())
-    }
-    fn pull(&self, _owner: &str, name: &str, r: &str) -> Result<PulledCommit, HubError> {
-        let repos = self.repos.lock().unwrap();
-        let commits = repos
-            .get(name)
-            .ok_or(HubError::NotFound { what: name.into() })?;
-        let c = if r == "latest" {
-            commits.last()
-        } else {
-            commits.iter().find(|c| c.0.starts_with(r))
-        }
-        .ok_or(HubError::NotFound {
-            what: format!("{name}:{r}"),
-        })?;
-        Ok(PulledCommit {
-            commit_hash: c.0.clone(),
-            manifest: c.1.clone(),
-        })
-    }
-    fn list_commits(
-        &self,
-        _o: &str,
-        name: &str,
-        limit: usize,
-    ) -> Result<Vec<CommitSummary>, HubError> {
-        Ok(self
-            .repos
-            .lock()
-            .unwrap()
-            .get(name)
-            .map(|c| {
-                c.iter()
-                    .rev()
-                    .take(limit)
-                    .map(|c| CommitSummary {
-                        commit_hash: c.0.clone(),
-                        id: None,
-                        created_at: None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
-    fn repo_exists(&self, _o: &str, name: &str) -> Result<bool, HubError> {
-        Ok(self.repos.lock().unwrap().contains_key(name))
-    }
-    fn create_repo(&self, name: &str, _d: Option<&str>) -> Result<(), HubError> {
-        self.repos
-            .lock()
-            .unwrap()
-            .entry(name.to_owned())
-            .or_default();
-        Ok(())
-    }
-    fn push(
-        &self,
-        _o: &str,
-        name: &str,
-        manifest: &Value,
-        parent: Option<&str>,
-        _d: Option<&str>,
-    ) -> Result<PushOutcome, HubError> {
-        let latest = self
-            .repos
-            .lock()
-            .unwrap()
-            .get(name)
-            .and_then(|c| c.last().cloned());
-        if latest.as_ref().is_some_and(|l| &l.1 == manifest) {
-            return Ok(PushOutcome::NothingToCommit);
-        }
-        // Like LangSmith: a stale parent is a conflict.
-        if let (Some(l), Some(p)) = (&latest, parent)
-            && l.0 != p
-        {
-            return Err(HubError::Conflict {
-                detail: "parent is not the latest commit".into(),
-            });
-        }
-        let h = self.put(name, manifest.clone());
-        PUSHED.fetch_add(1, Ordering::Relaxed);
-        Ok(PushOutcome::Created {
-            commit_hash: h,
-            commit_id: None,
-        })
-    }
-    fn add_tag(&self, _o: &str, _name: &str, _tag: &str, _commit: &str) -> Result<(), HubError> {
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -280,7 +145,7 @@ fn op() -> impl Strategy<Value = Op> {
 struct World {
     _dir: tempfile::TempDir,
     store: Store,
-    hub: MemHub,
+    hub: MemoryHub,
     names: Vec<PromptName>,
     /// Every text that must never be lost, per prompt.
     precious: Vec<BTreeSet<String>>,
@@ -297,7 +162,7 @@ impl World {
         let mut w = World {
             _dir: dir,
             store,
-            hub: MemHub::default(),
+            hub: MemoryHub::new(),
             names: PROMPTS
                 .iter()
                 .map(|n| PromptName::new(n).unwrap())
@@ -359,7 +224,7 @@ impl World {
                 // prompt-sync's: it is no longer checked (unless it is kept for
                 // another reason — a hub commit is on the hub anyway).
                 if let Ok(prev) = fs::read_to_string(&path)
-                    && !self.hub.texts(PROMPTS[p]).contains(&prev)
+                    && !texts(&self.hub, PROMPTS[p]).contains(&prev)
                 {
                     self.precious[p].remove(&prev);
                 }
@@ -432,7 +297,7 @@ impl World {
         else {
             return;
         };
-        let Some(new_text) = self.hub.latest_text(PROMPTS[p]) else {
+        let Some(new_text) = latest_text(&self.hub, PROMPTS[p]) else {
             return;
         };
         if meta.locally_modified
@@ -478,7 +343,7 @@ impl World {
     /// The invariant (module docs).
     fn check(&self) -> Result<(), TestCaseError> {
         for (p, name) in self.names.iter().enumerate() {
-            let hub_texts: BTreeSet<String> = self.hub.texts(PROMPTS[p]).into_iter().collect();
+            let hub_texts: BTreeSet<String> = texts(&self.hub, PROMPTS[p]).into_iter().collect();
             let cache_text = self.store.read_text(name);
             prop_assert!(
                 cache_text.is_ok(),
@@ -546,6 +411,10 @@ fn no_sequence_of_operations_loses_a_text() {
             // A last sync repairs whatever a crash left; nothing may remain.
             w.sync(false);
             w.check()?;
+            PUSHED.fetch_add(
+                usize::try_from(w.hub.pushed()).unwrap_or(usize::MAX),
+                Ordering::Relaxed,
+            );
             prop_assert!(
                 !w.store.has_leftover_files(),
                 "temporary or incoming files left after the final sync"

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod memory;
 pub mod settings;
 
 use serde_json::Value;
