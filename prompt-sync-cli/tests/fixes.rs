@@ -44,9 +44,7 @@ fn set_recorded_ref(pkg: &Pkg, name: &str, hub_ref: &str) {
 #[test]
 fn an_invalid_endpoint_is_named_by_its_variable_and_never_printed() {
     let hub = hub();
-    let a = hub.put_prompt("alpha", text_manifest("a\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &a, &text_manifest("a\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "a\n")]);
     // The two variables swapped: the key sits in LANGSMITH_ENDPOINT. (The support
     // code fails the test if any output holds the key or "SECRET".)
     let r = pkg.run_env(
@@ -179,9 +177,7 @@ fn push_of_a_prompt_that_follows_a_tag_needs_that_tag_and_a_free_one() {
 #[test]
 fn push_dry_run_says_would_tag_and_json_keeps_tags_empty() {
     let hub = hub();
-    let a = hub.put_prompt("alpha", text_manifest("a\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &a, &text_manifest("a\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "a\n")]);
     pkg.run(&["mark-edited", "alpha"]).code(0);
     pkg.edit("alpha", "b\n");
     let r = pkg.run_hub(&hub, &["push", "alpha", "--dry-run", "--tag", "beta"]);
@@ -270,9 +266,7 @@ fn workspace() -> tempfile::TempDir {
 #[test]
 fn json_prints_a_document_when_a_command_fails() {
     let hub = hub();
-    let a = hub.put_prompt("alpha", text_manifest("a\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &a, &text_manifest("a\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "a\n")]);
     // No API key: sync and push fail, and still print JSON.
     for args in [&["sync", "--json"][..], &["push", "alpha", "--json"][..]] {
         let r = pkg.run(args);
@@ -484,9 +478,7 @@ fn mark_edited_of_a_missing_text_fails_naming_the_fix() {
 #[test]
 fn a_timeout_that_is_not_a_number_is_warned_about() {
     let hub = hub();
-    let a = hub.put_prompt("alpha", text_manifest("a\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &a, &text_manifest("a\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "a\n")]);
     let mut env = hub_env(&hub);
     env.push(("PROMPT_SYNC_TIMEOUT", "5s".to_owned()));
     let r = pkg.run_env(&["sync"], &env);

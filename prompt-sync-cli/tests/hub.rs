@@ -362,9 +362,7 @@ fn sync_defaults_to_the_cached_prompts_and_names_the_missing_ones() {
 #[test]
 fn sync_errors_exit_non_zero_and_change_nothing() {
     let hub = hub();
-    let a = hub.put_prompt("alpha", text_manifest("a\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &a, &text_manifest("a\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "a\n")]);
     let before = snapshot(pkg.path());
 
     // A prompt the hub does not have.
@@ -462,9 +460,8 @@ fn an_unreachable_hub_is_a_clear_error() {
 #[test]
 fn push_with_tags_and_description_creates_the_commit_on_the_base() {
     let hub = hub();
-    let base = hub.put_prompt("alpha", text_manifest("Hello {name}\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &base, &text_manifest("Hello {name}\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "Hello {name}\n")]);
+    let base = hub.latest_commit("alpha").unwrap();
     pkg.run(&["mark-edited", "alpha"]).code(0);
     pkg.edit("alpha", "Hello {name}, welcome to {place}\n");
     hub.clear_requests();
@@ -578,9 +575,7 @@ fn push_with_tags_and_description_creates_the_commit_on_the_base() {
 #[test]
 fn push_is_refused_after_the_hub_moved_and_allowed_with_force() {
     let hub = hub();
-    let base = hub.put_prompt("alpha", text_manifest("base\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &base, &text_manifest("base\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "base\n")]);
     pkg.run(&["mark-edited", "alpha"]).code(0);
     pkg.edit("alpha", "mine\n");
     let theirs = hub.put_prompt("alpha", text_manifest("theirs\n"));
@@ -628,9 +623,7 @@ fn push_is_refused_after_the_hub_moved_and_allowed_with_force() {
 #[test]
 fn push_refuses_unmarked_edits_and_unknown_prompts() {
     let hub = hub();
-    let base = hub.put_prompt("alpha", text_manifest("base\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &base, &text_manifest("base\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "base\n")]);
     pkg.edit("alpha", "not marked\n");
     let before = snapshot(pkg.path());
     let r = pkg.run_hub(&hub, &["push", "alpha", "nope"]);
@@ -662,9 +655,8 @@ fn push_refuses_unmarked_edits_and_unknown_prompts() {
 #[test]
 fn push_of_a_mark_without_a_change_clears_the_mark() {
     let hub = hub();
-    let base = hub.put_prompt("alpha", text_manifest("same\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &base, &text_manifest("same\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "same\n")]);
+    let base = hub.latest_commit("alpha").unwrap();
     pkg.run(&["mark-edited", "alpha"]).code(0);
     hub.clear_requests();
     let r = pkg.run_hub(&hub, &["push", "alpha"]);
@@ -788,9 +780,8 @@ fn new_from_a_file_checks_the_chat_format() {
 #[test]
 fn diff_shows_hub_to_local_and_the_base_on_a_conflict() {
     let hub = hub();
-    let base = hub.put_prompt("alpha", text_manifest("one\ntwo\nthree\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &base, &text_manifest("one\ntwo\nthree\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "one\ntwo\nthree\n")]);
+    let base = hub.latest_commit("alpha").unwrap();
     pkg.run(&["mark-edited", "alpha"]).code(0);
     pkg.edit("alpha", "one\n2\nthree\n");
 
@@ -1025,9 +1016,7 @@ fn workspace_runs_on_every_member_with_a_config() {
 #[test]
 fn verbose_output_names_the_hub_but_never_the_key() {
     let hub = hub();
-    let a = hub.put_prompt("alpha", text_manifest("a\n"));
-    let pkg = Pkg::new(&["alpha"]);
-    pkg.pull("alpha", &a, &text_manifest("a\n"));
+    let pkg = Pkg::synced(&hub, &[("alpha", "a\n")]);
     let mut env = hub_env(&hub);
     env.push(("LANGSMITH_WORKSPACE_ID", "ws-1".to_owned()));
     for args in [

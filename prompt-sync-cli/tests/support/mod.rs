@@ -84,6 +84,18 @@ impl Pkg {
         self.store.write(&lock, &name, text, &meta).unwrap();
     }
 
+    /// A package that lists the `(name, text)` prompts, each put on `hub` as a text
+    /// prompt and pulled into the cache, as a first sync leaves them.
+    pub fn synced(hub: &FakeHub, prompts: &[(&str, &str)]) -> Pkg {
+        let names: Vec<&str> = prompts.iter().map(|(n, _)| *n).collect();
+        let pkg = Pkg::new(&names);
+        for (name, text) in prompts {
+            let commit = hub.put_prompt(name, text_manifest(text));
+            pkg.pull(name, &commit, &text_manifest(text));
+        }
+        pkg
+    }
+
     /// Caches the hub's `manifest` at `commit` as `name`, as a real pull does.
     pub fn pull(&self, name: &str, commit: &str, manifest: &Value) {
         prompt_sync_tests::throwaway::pull_into(self.store.layout().root(), name, commit, manifest)
