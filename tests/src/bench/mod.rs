@@ -259,7 +259,7 @@ pub fn run(config: &Config) -> Result<Results, String> {
     drop(kept);
     let compile = match config.compile_prompts {
         Some(cn) => {
-            eprintln!("compile-time comparison with {cn} prompts (builds in target/e2e)");
+            eprintln!("compile-time comparison with {cn} prompts (builds in target/bench-compile)");
             Some(compile::measure(cn, config.runs)?)
         }
         None => None,
