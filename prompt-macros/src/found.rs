@@ -54,11 +54,7 @@ pub(crate) fn find(store: &Store, name: &PromptName, package_dir: &Path) -> Resu
         return Ok(found);
     }
     let v = verify(store, name).map_err(|f| f.message(Some(package_dir)))?;
-    let model = PromptModel {
-        body: v.body,
-        template_format: v.metadata.format(),
-        input_variables: v.metadata.input_variables.clone().unwrap_or_default(),
-    };
+    let model = v.model();
     let plan = PlanRecord::new(&model, v.metadata.manifest.as_ref());
     Ok(Found {
         kind: v.metadata.prompt_kind(),

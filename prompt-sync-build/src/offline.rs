@@ -100,6 +100,16 @@ const MAX_THREADS: usize = 4;
 /// One prompt verified: `Ok((locally_modified, pending_write))`, or why it failed.
 type Outcome = Result<(bool, bool), Failure>;
 
+/// What to do with a verified prompt's index entry.
+enum Record {
+    /// Record it.
+    Keep(Box<Entry>),
+    /// Drop any older one: the files are too new to record.
+    Forget,
+    /// Leave the index as it is (not verified, or a write pending).
+    Skip,
+}
+
 /// What verifying every needed prompt found.
 struct Checked<'a> {
     /// Per prompt, in [`Needed::all`] order: `Ok(locally_modified)` or the failure.
@@ -146,11 +156,20 @@ fn check<'a>(
     let verify_one = |name: &PromptName| {
         let before = if record { stamps(name) } else { None };
         let verified = verify(store, name);
+        // An entry is built (it reads the manifest) only for files old enough to be
+        // recorded; newer ones only drop what the index held.
         let entry = match (&verified, before) {
+            (Ok(_), Some(before)) if before.too_recent() => Record::Forget,
             (Ok(v), Some(before)) if v.metadata.pending_write.is_none() => {
-                Some(Entry::new(v, before)).filter(|_| stamps(name) == Some(before))
+                let entry = Entry::new(v, before);
+                // Unchanged while it was read: the entry is what the files hold.
+                if stamps(name) == Some(before) {
+                    Record::Keep(Box::new(entry))
+                } else {
+                    Record::Skip
+                }
             }
-            _ => None,
+            _ => Record::Skip,
         };
         let result = verified.map(|v| {
             (
@@ -160,7 +179,7 @@ fn check<'a>(
         });
         (result, entry)
     };
-    let verified: Vec<(Outcome, Option<Entry>)> = if threads < 2 {
+    let verified: Vec<(Outcome, Record)> = if threads < 2 {
         names.iter().map(|n| verify_one(n)).collect()
     } else {
         let chunk = names.len().div_ceil(threads);
@@ -182,8 +201,10 @@ fn check<'a>(
     };
     let mut results = Vec::with_capacity(verified.len());
     for (name, (result, entry)) in names.iter().zip(verified) {
-        if let (Some(index), Some(entry)) = (index.as_deref_mut(), entry) {
-            index.insert(name.as_str(), entry);
+        match (index.as_deref_mut(), entry) {
+            (Some(index), Record::Keep(entry)) => index.insert(name.as_str(), *entry),
+            (Some(index), Record::Forget) => index.forget(name.as_str()),
+            _ => {}
         }
         results.push(result);
     }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::fsio;
-use crate::model::{PromptKind, PromptModel, TemplateFormat};
+use crate::model::{PromptKind, TemplateFormat};
 use crate::plan::PlanRecord;
 use crate::verify::Verified;
 
@@ -118,6 +118,12 @@ impl Stamps {
             metadata: FileStamp::of(metadata).ok()?,
         })
     }
+
+    /// True when either file was modified too recently to be recorded (see [`RACY`]).
+    pub fn too_recent(&self) -> bool {
+        let now = SystemTime::now();
+        self.text.is_racy(now) || self.metadata.is_racy(now)
+    }
 }
 
 /// What was verified about one prompt, and what the macro embeds besides its text.
@@ -146,11 +152,7 @@ impl Entry {
     /// it was read.
     pub fn new(verified: &Verified, stamps: Stamps) -> Entry {
         let meta = &verified.metadata;
-        let model = PromptModel {
-            body: verified.body.clone(),
-            template_format: meta.format(),
-            input_variables: meta.input_variables.clone().unwrap_or_default(),
-        };
+        let model = verified.model();
         Entry {
             stamps,
             sha256: verified.sha256.clone(),
@@ -226,15 +228,19 @@ impl Index {
     /// Records `entry` for `name`, unless its files changed too recently to be
     /// trusted later (see [`RACY`]); then any older entry is dropped.
     pub fn insert(&mut self, name: &str, entry: Entry) {
-        let now = SystemTime::now();
-        if entry.stamps.text.is_racy(now) || entry.stamps.metadata.is_racy(now) {
-            self.changed |= self.prompts.remove(name).is_some();
+        if entry.stamps.too_recent() {
+            self.forget(name);
             return;
         }
         if self.prompts.get(name) != Some(&entry) {
             self.prompts.insert(name.to_owned(), entry);
             self.changed = true;
         }
+    }
+
+    /// Drops the entry of `name`, if any (its files changed too recently to record).
+    pub fn forget(&mut self, name: &str) {
+        self.changed |= self.prompts.remove(name).is_some();
     }
 
     /// Writes the index to `path` (atomically) if anything was recorded or dropped.

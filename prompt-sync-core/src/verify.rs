@@ -35,6 +35,17 @@ pub struct Verified {
     pub metadata_path: PathBuf,
 }
 
+impl Verified {
+    /// The prompt's model: its templates, format and the manifest's variables.
+    pub fn model(&self) -> PromptModel {
+        PromptModel {
+            body: self.body.clone(),
+            template_format: self.metadata.format(),
+            input_variables: self.metadata.input_variables.clone().unwrap_or_default(),
+        }
+    }
+}
+
 /// Why a prompt cannot be used.
 #[derive(Debug)]
 pub enum Problem {
