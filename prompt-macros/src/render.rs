@@ -30,16 +30,6 @@ pub(crate) fn expand(
     plan: &PromptPlan<'_>,
     args: &Args,
 ) -> syn::Result<TokenStream2> {
-    let ctx = Ctx {
-        prompt: found.name.as_str(),
-        plan,
-        call: args.name.span(),
-    };
-    if let Some(problem) = &plan.problem {
-        return Err(ctx.error(ctx.call, format!("cannot be rendered: {problem}")));
-    }
-    check_names(&ctx, args)?;
-
     let placeholders: Vec<&str> = match &model.body {
         PromptBody::Chat(messages) => messages
             .iter()
@@ -50,6 +40,18 @@ pub(crate) fn expand(
             .collect(),
         PromptBody::Text(_) => Vec::new(),
     };
+    let ctx = Ctx {
+        prompt: found.name.as_str(),
+        plan,
+        call: args.name.span(),
+        placeholders: &placeholders,
+        args,
+    };
+    if let Some(problem) = &plan.problem {
+        return Err(ctx.error(ctx.call, format!("cannot be rendered: {problem}")));
+    }
+    check_names(&ctx, args)?;
+
     // The values are evaluated in a `match` scrutinee, as `format_args!` does, so
     // temporaries live until the render is done. Each is checked where it is written:
     // a text value must be `Display` (it is used as `&dyn Display` from then on), a
@@ -91,12 +93,45 @@ struct Ctx<'p, 'a> {
     prompt: &'p str,
     plan: &'p PromptPlan<'a>,
     call: Span,
+    /// The variables of the chat prompt's `MessagesPlaceholder`s.
+    placeholders: &'p [&'p str],
+    /// The macro's arguments.
+    args: &'p Args,
 }
 
 impl Ctx<'_, '_> {
     /// `prompt "name" takes {a, b}; <what>`, spanned at `span`.
     fn error(&self, span: Span, what: String) -> syn::Error {
         syn::Error::new(span, format!("prompt \"{}\" {what}", self.prompt))
+    }
+
+    /// The value given for `name`, to print in a template; a placeholder's messages
+    /// cannot be printed as text by `prompt!`.
+    fn printed<'g>(
+        &self,
+        name: &str,
+        given: &'g HashMap<&str, Ident>,
+    ) -> syn::Result<Option<&'g Ident>> {
+        let Some(id) = given.get(name) else {
+            return Ok(None);
+        };
+        if self.placeholders.contains(&name) {
+            let span = self
+                .args
+                .vars
+                .iter()
+                .find(|v| v.name == name)
+                .map_or(self.call, |v| v.ident.span());
+            return Err(self.error(
+                span,
+                format!(
+                    "prints the placeholder `{name}` in a template as well as inserting its \
+                     messages; `prompt!` cannot print messages as text, so render this prompt at \
+                     run time with `format_messages_json` (which prints them as LangChain does)"
+                ),
+            ));
+        }
+        Ok(Some(id))
     }
 
     fn takes(&self) -> String {
@@ -137,7 +172,7 @@ impl Ctx<'_, '_> {
                 for piece in pieces.iter() {
                     match piece {
                         Piece::Text(t) => literal.push_str(t),
-                        Piece::Field(f) => match given.get(f.name) {
+                        Piece::Field(f) => match self.printed(f.name, given)? {
                             Some(id) => {
                                 flush(&mut literal, &mut code, &mut total);
                                 fields += 1;
@@ -173,7 +208,7 @@ impl Ctx<'_, '_> {
                                     self.needs_json(&format!("the dotted name `{{{{{key}}}}}`"))
                                 );
                             }
-                            match given.get(key) {
+                            match self.printed(key, given)? {
                                 Some(id) => {
                                     flush(&mut literal, &mut code, &mut total);
                                     fields += 1;
