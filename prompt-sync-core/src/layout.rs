@@ -4,7 +4,8 @@
 //! <cache>/<name>.txt                         the prompt text, exactly what is embedded
 //! <cache>/metadata/<name>.json               sync metadata
 //! <cache>/backups/<name>/<UTC>-<sha8>.txt    old texts, never overwritten
-//! <cache>/.prompt-sync.lock                  advisory lock (gitignored)
+//! <cache>/.prompt-sync.lock                  advisory lock
+//! <cache>/.gitignore                         the first writer's: the lock, temporary files
 //! ```
 //! The cache directory is, in order: `PROMPT_SYNC_DIR`, the config's `cache_dir`, or
 //! `<package>/prompts/langsmith_cache`. Relative values resolve against the package

@@ -40,14 +40,25 @@ impl CacheLock {
         if let Some(dir) = lock_path.parent() {
             fsio::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(lock_path)
-            .map_err(|e| Error::io("open the lock file", lock_path, e))?;
+        let open = |new: bool| {
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(new)
+                .create(!new)
+                .truncate(false)
+                .open(lock_path)
+        };
+        let (file, created) = match open(true) {
+            Ok(f) => (Ok(f), true),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => (open(false), false),
+            Err(e) => (Err(e), false),
+        };
+        let file = file.map_err(|e| Error::io("open the lock file", lock_path, e))?;
         acquire(&file, lock_path, timeout, on_wait, true)?;
+        if created && let Some(dir) = lock_path.parent() {
+            ignore_own_files(dir);
+        }
         Ok(CacheLock {
             _file: file,
             path: lock_path.to_owned(),
@@ -85,6 +96,34 @@ impl CacheLock {
     /// True for a writer's lock.
     pub fn is_exclusive(&self) -> bool {
         self.exclusive
+    }
+}
+
+/// The name of the ignore file a first writer leaves in the cache directory.
+pub const GITIGNORE: &str = ".gitignore";
+
+/// What that file ignores: the lock file, and the temporary files of a write in
+/// progress (what a killed write leaves is finished or removed by the next writer).
+pub const GITIGNORE_TEXT: &str = "\
+# Written by prompt-sync: commit the prompts, metadata/ and backups/, not these.
+.prompt-sync.lock
+.*.tmp.*
+.*.txt.incoming
+";
+
+/// Writes `<dir>/.gitignore` ([`GITIGNORE_TEXT`]) unless the directory has one: the
+/// first writer in a cache directory does it, so the lock file and temporary files stay
+/// out of commits without a step in the setup. Best effort (the lock file is the
+/// writer's business; an ignore file it could not write only costs a `git status`
+/// line), and written through a renamed temporary file, so it is never half written.
+fn ignore_own_files(dir: &Path) {
+    let path = dir.join(GITIGNORE);
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return;
+    }
+    let tmp = fsio::temp_path_for(&path);
+    if std::fs::write(&tmp, GITIGNORE_TEXT).is_err() || std::fs::rename(&tmp, &path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 
@@ -148,6 +187,56 @@ mod tests {
         assert!(CacheLock::exclusive(&p, Duration::from_millis(60), |_| {}).is_err());
         drop((r1, r2));
         assert!(CacheLock::exclusive(&p, POLL, |_| {}).is_ok());
+    }
+
+    #[test]
+    fn the_first_writer_ignores_the_lock_and_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        let p = cache.join(".prompt-sync.lock");
+        let ignore = cache.join(GITIGNORE);
+        // A reader creates nothing.
+        assert!(CacheLock::shared(&p, POLL, |_| {}).unwrap().is_none());
+        assert!(!ignore.exists());
+        drop(CacheLock::exclusive(&p, POLL, |_| {}).unwrap());
+        assert_eq!(std::fs::read_to_string(&ignore).unwrap(), GITIGNORE_TEXT);
+        let names: Vec<_> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}"); // no temporary file left
+        for f in [".prompt-sync.lock", ".a.txt.tmp.12.0", ".a.txt.incoming"] {
+            let ignored = GITIGNORE_TEXT
+                .lines()
+                .any(|pattern| glob_matches(pattern, f));
+            assert!(ignored, "{f} is not ignored");
+        }
+        assert!(!GITIGNORE_TEXT.lines().any(|p| glob_matches(p, "a.txt")));
+        // Later writers leave it alone: a user's edit stays, a deleted one stays gone.
+        std::fs::write(&ignore, "mine\n").unwrap();
+        drop(CacheLock::exclusive(&p, POLL, |_| {}).unwrap());
+        assert_eq!(std::fs::read_to_string(&ignore).unwrap(), "mine\n");
+        std::fs::remove_file(&ignore).unwrap();
+        drop(CacheLock::exclusive(&p, POLL, |_| {}).unwrap());
+        assert!(!ignore.exists());
+        // A new lock file in a directory that has its own ignore file keeps it.
+        std::fs::remove_file(&p).unwrap();
+        std::fs::write(&ignore, "theirs\n").unwrap();
+        drop(CacheLock::exclusive(&p, POLL, |_| {}).unwrap());
+        assert_eq!(std::fs::read_to_string(&ignore).unwrap(), "theirs\n");
+    }
+
+    /// `pattern` (a gitignore line: `*` and literal characters, no slash) matches
+    /// `name`; comments and blank lines match nothing.
+    fn glob_matches(pattern: &str, name: &str) -> bool {
+        fn go(p: &[u8], n: &[u8]) -> bool {
+            match p.split_first() {
+                None => n.is_empty(),
+                Some((b'*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+                Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
+            }
+        }
+        !pattern.is_empty() && !pattern.starts_with('#') && go(pattern.as_bytes(), name.as_bytes())
     }
 
     #[test]

@@ -17,7 +17,9 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.file_name().unwrap() != ".prompt-sync.lock" {
+            } else if ![".prompt-sync.lock", ".gitignore"]
+                .contains(&p.file_name().unwrap().to_str().unwrap())
+            {
                 let rel = p.strip_prefix(dir).unwrap().display().to_string();
                 out.insert(rel, fs::read(&p).unwrap());
             }
