@@ -464,6 +464,49 @@ fn auto_push_rechecks_the_newest_commit_before_pushing() {
 }
 
 #[test]
+fn auto_push_goes_on_top_of_a_hub_commit_that_kept_the_text() {
+    let (_d, store) = setup();
+    let hub = MemoryHub::default();
+    hub.put("chat", chat("S", "{q}"));
+    let t = targets(&["chat"]);
+    sync(&store, &hub, &t, &SyncOptions::default());
+    // On the hub, a commit that changes only what the text does not show.
+    let mut settings = chat("S", "{q}");
+    settings["kwargs"]["metadata"]["team"] = json!("ops");
+    let c1 = hub.put("chat", settings);
+    let name = PromptName::new("chat").unwrap();
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store.mark_edited(&lock, &name).unwrap();
+    drop(lock);
+    let path = store.layout().text_path(&name);
+    let edited = fs::read_to_string(&path).unwrap().replace("{q}", "Q: {q}");
+    fs::write(&path, &edited).unwrap();
+    let opts = SyncOptions {
+        auto_push: true,
+        ..SyncOptions::default()
+    };
+    let r = sync(&store, &hub, &t, &opts);
+    let Outcome::Pushed {
+        commit: Some(commit),
+    } = &r.prompts[0].outcome
+    else {
+        panic!("{r}")
+    };
+    // On top of the hub's newest commit, keeping its change; recorded as `push` does.
+    assert!(hub.calls().contains(&format!("push chat parent={c1}")));
+    let pushed = hub.latest("chat").unwrap().manifest;
+    assert_eq!(pushed["kwargs"]["metadata"]["team"], "ops");
+    let m = store.read_metadata(&name).unwrap().unwrap();
+    assert_eq!(m.hub_commit_hash.as_deref(), Some(commit.as_str()));
+    assert_eq!(m.manifest.as_ref(), Some(&pushed));
+    assert_eq!(m.owner.as_deref(), Some("-"));
+    assert!(!m.locally_modified);
+    assert_eq!(read(&store, "chat"), edited);
+    let r = sync(&store, &hub, &t, &SyncOptions::default());
+    assert_eq!(r.prompts[0].outcome, Outcome::Unchanged, "{r}");
+}
+
+#[test]
 fn a_dry_run_reports_an_interrupted_write_as_such() {
     let (_d, store) = setup();
     let hub = MemoryHub::default();

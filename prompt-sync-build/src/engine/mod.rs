@@ -22,14 +22,13 @@ mod report;
 
 use std::collections::HashMap;
 
-use prompt_sync_core::manifest::{from_manifest, prompt_input_variables, to_manifest};
-use prompt_sync_core::model::PromptModel;
+use prompt_sync_core::manifest::from_manifest;
 use prompt_sync_core::pulled::{HubVersion, pulled_entry};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{HubRef, PromptName, hash::sha256_hex, timestamp};
 use serde_json::Value;
 
-use crate::hub::{Hub, HubError, PulledCommit, PushOutcome};
+use crate::hub::{Hub, HubError, PulledCommit};
 
 pub use classify::{State, classify};
 pub use local::LocalState;
@@ -626,21 +625,7 @@ fn push_inner(
     opts: &SyncOptions,
 ) -> Result<Outcome, String> {
     let name = &p.target.name;
-    let meta = p.local.metadata().ok_or("no metadata to push from")?;
-    let text = store
-        .read_text(name)
-        .map_err(|e| e.to_string())?
-        .ok_or("the cached text disappeared")?;
-    let body =
-        PromptModel::body_from_cache_text(meta.prompt_kind(), &text).map_err(|e| e.to_string())?;
-    let mut model = PromptModel {
-        body,
-        template_format: meta.format(),
-        input_variables: Vec::new(),
-    };
-    model.input_variables =
-        prompt_input_variables(&model, meta.input_variables.as_deref().unwrap_or_default());
-    let manifest = to_manifest(&model, meta.manifest.as_ref()).map_err(|e| e.to_string())?;
+    let local = push::read_local(store, name)?;
     // Planning read the hub side from `opts.owner`: push to the same place.
     let owner = opts.owner.clone();
     // Re-read the newest commit under the lock, as `prompt-sync push` does: the plan's
@@ -655,42 +640,28 @@ fn push_inner(
             latest.commit_hash.get(..8).unwrap_or(&latest.commit_hash)
         )));
     }
-    let outcome = hub
-        .push(
-            &owner,
-            name.as_str(),
-            &manifest,
-            meta.hub_commit_hash.as_deref(),
-            opts.push_description.as_deref(),
-        )
-        .map_err(|e| e.to_string())?;
-    let commit = match outcome {
-        PushOutcome::Created { commit_hash, .. } => Some(commit_hash),
-        // The hub already has exactly this manifest: learn its commit.
-        PushOutcome::NothingToCommit => hub
-            .list_commits(&owner, name.as_str(), 1)
-            .ok()
-            .and_then(|c| c.into_iter().next())
-            .map(|c| c.commit_hash),
+    // On top of the hub's newest manifest, not the one the metadata kept: a commit
+    // since the last sync may have changed what the text does not show (model
+    // settings, metadata), and the push must keep it.
+    let manifest = push::build_manifest(&local, Some(&latest.manifest))?;
+    let push_opts = push::PushOptions {
+        owner: owner.clone(),
+        description: opts.push_description.clone(),
+        ..push::PushOptions::default()
     };
-    let now = timestamp::now_utc();
-    let hash = sha256_hex(text.as_bytes());
-    let mut new_meta = meta.clone();
-    new_meta.locally_modified = false;
-    new_meta.local_edit_timestamp = None;
-    new_meta.hub_content_hash = Some(hash.clone());
-    new_meta.local_content_hash = hash;
-    new_meta.last_sync_timestamp = Some(now);
-    new_meta.sync_direction = Some("push".to_owned());
-    if commit.is_some() {
-        new_meta.hub_commit_hash = commit;
-    }
-    new_meta.input_variables = Some(model.input_variables.clone());
-    new_meta.manifest = Some(manifest);
-    store
-        .write_metadata(lock, name, &new_meta)
-        .map_err(|e| e.to_string())?;
+    let (commit, _) = push::publish(
+        store,
+        lock,
+        name,
+        &local,
+        hub,
+        &owner,
+        &manifest,
+        Some(&latest.commit_hash),
+        false,
+        &push_opts,
+    )?;
     Ok(Outcome::Pushed {
-        commit: new_meta.hub_commit_hash.clone(),
+        commit: Some(commit),
     })
 }

@@ -142,7 +142,7 @@ impl PushReport {
 }
 
 /// The local side, read under the lock.
-struct Local {
+pub(super) struct Local {
     text: String,
     meta: Metadata,
     hash: String,
@@ -375,7 +375,7 @@ fn is_commit_like(r: &str) -> bool {
     r.len() >= 8 && r.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn read_local(store: &Store, name: &PromptName) -> Result<Local, String> {
+pub(super) fn read_local(store: &Store, name: &PromptName) -> Result<Local, String> {
     let text = store
         .read_text(name)
         .map_err(|e| e.to_string())?
@@ -485,7 +485,7 @@ fn decide(
 
 /// The manifest for the local text, on top of `base` (the hub's current manifest, or
 /// the one the metadata keeps).
-fn build_manifest(local: &Local, base: Option<&Value>) -> Result<Value, String> {
+pub(super) fn build_manifest(local: &Local, base: Option<&Value>) -> Result<Value, String> {
     let meta = &local.meta;
     let body = PromptModel::body_from_cache_text(meta.prompt_kind(), &local.text).map_err(|e| {
         format!(
@@ -510,7 +510,7 @@ fn build_manifest(local: &Local, base: Option<&Value>) -> Result<Value, String> 
 /// Creates the repo if asked, pushes, and records the push in the metadata. Returns
 /// the new commit's hash and id.
 #[allow(clippy::too_many_arguments)]
-fn publish(
+pub(super) fn publish(
     store: &Store,
     lock: &CacheLock,
     name: &PromptName,
