@@ -55,7 +55,11 @@ pub(crate) fn sync(
     let missing = needed.required.iter().any(|n| {
         !store.layout().text_path(n).exists() || !store.layout().metadata_path(n).exists()
     });
-    if !forced && !missing && checked_recently(stamp.as_deref(), config.refresh_interval) {
+    let targets = targets(config, needed);
+    // A ref changed in the config (`ref = "prod"` added, say) is due at once, not
+    // after the refresh interval: the stamp records the refs it checked.
+    let refs = refs_checked(&targets);
+    if !forced && !missing && checked_recently(stamp.as_deref(), config.refresh_interval, &refs) {
         return;
     }
     let mut options = ClientOptions::default();
@@ -75,14 +79,13 @@ pub(crate) fn sync(
             return;
         }
     };
-    let targets = targets(config, needed);
     let opts = SyncOptions {
         owner: settings.owner.clone(),
         ..SyncOptions::default()
     };
     run(&hub, store, &targets, &opts, out);
     if let Some(stamp) = &stamp {
-        let _ = std::fs::write(stamp, now_secs().to_string());
+        let _ = std::fs::write(stamp, format!("{}\n{refs}\n", now_secs()));
     }
 }
 
@@ -241,15 +244,27 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// True when the stamp file records a check less than `interval` seconds ago.
-fn checked_recently(stamp: Option<&Path>, interval: u64) -> bool {
-    let Some(last) = stamp
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|s| s.trim().parse::<u64>().ok())
-    else {
+/// The refs the config asks for, one line: `name=ref …`, sorted.
+fn refs_checked(targets: &[(PromptName, Option<HubRef>)]) -> String {
+    let mut refs: Vec<String> = targets
+        .iter()
+        .filter_map(|(n, r)| r.as_ref().map(|r| format!("{n}={r}")))
+        .collect();
+    refs.sort_unstable();
+    refs.join(" ")
+}
+
+/// True when the stamp file records a check of the same `refs` less than `interval`
+/// seconds ago (file: the time in seconds since the epoch, then the refs line).
+fn checked_recently(stamp: Option<&Path>, interval: u64, refs: &str) -> bool {
+    let Some(text) = stamp.and_then(|p| std::fs::read_to_string(p).ok()) else {
         return false;
     };
-    now_secs().saturating_sub(last) < interval
+    let mut lines = text.lines();
+    let Some(last) = lines.next().and_then(|s| s.trim().parse::<u64>().ok()) else {
+        return false;
+    };
+    lines.next().unwrap_or("") == refs && now_secs().saturating_sub(last) < interval
 }
 
 #[cfg(test)]
@@ -260,14 +275,42 @@ mod tests {
     fn refresh_interval_is_read_from_the_stamp() {
         let d = tempfile::tempdir().unwrap();
         let stamp = d.path().join(LAST_CHECK_FILE);
-        assert!(!checked_recently(Some(&stamp), 300));
+        assert!(!checked_recently(Some(&stamp), 300, ""));
         std::fs::write(&stamp, now_secs().to_string()).unwrap();
-        assert!(checked_recently(Some(&stamp), 300));
-        assert!(!checked_recently(Some(&stamp), 0));
+        assert!(checked_recently(Some(&stamp), 300, ""));
+        assert!(!checked_recently(Some(&stamp), 0, ""));
         std::fs::write(&stamp, (now_secs() - 400).to_string()).unwrap();
-        assert!(!checked_recently(Some(&stamp), 300));
+        assert!(!checked_recently(Some(&stamp), 300, ""));
         std::fs::write(&stamp, "garbage").unwrap();
-        assert!(!checked_recently(Some(&stamp), 300));
-        assert!(!checked_recently(None, 300));
+        assert!(!checked_recently(Some(&stamp), 300, ""));
+        assert!(!checked_recently(None, 300, ""));
+    }
+
+    #[test]
+    fn a_changed_ref_makes_the_check_due() {
+        let d = tempfile::tempdir().unwrap();
+        let stamp = d.path().join(LAST_CHECK_FILE);
+        let t = |r: Option<&str>| {
+            vec![
+                (PromptName::new("used").unwrap(), None),
+                (
+                    PromptName::new("router").unwrap(),
+                    r.map(|r| HubRef::new(r).unwrap()),
+                ),
+            ]
+        };
+        assert_eq!(refs_checked(&t(Some("latest"))), "router=latest");
+        assert_eq!(refs_checked(&t(None)), "");
+        let refs = refs_checked(&t(Some("latest")));
+        std::fs::write(&stamp, format!("{}\n{refs}\n", now_secs())).unwrap();
+        assert!(checked_recently(Some(&stamp), 300, &refs));
+        assert!(!checked_recently(
+            Some(&stamp),
+            300,
+            &refs_checked(&t(Some("prod")))
+        ));
+        // A stamp from before refs were recorded: due once.
+        std::fs::write(&stamp, now_secs().to_string()).unwrap();
+        assert!(!checked_recently(Some(&stamp), 300, &refs));
     }
 }

@@ -5,11 +5,12 @@
 use std::fs;
 use std::time::Duration;
 
+use prompt_sync_build::{Builder, Env};
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::manifest::from_manifest;
 use prompt_sync_tests::fake_hub::{FakeHub, Fault, FaultKind, Options};
 use prompt_sync_tests::throwaway::{Crate, text_manifest};
-use prompt_sync_tests::workspace;
+use prompt_sync_tests::{reliability, workspace};
 use serde_json::Value;
 
 const KEY: &str = "lsv2_pt_e2e_0123456789abcdef_secret";
@@ -206,6 +207,51 @@ fn a_hub_change_is_pulled_on_refresh_and_not_within_the_interval() {
         .map(|e| fs::read_to_string(e.unwrap().path()).unwrap())
         .collect();
     assert_eq!(saved, ["first"]);
+}
+
+/// A ref changed in `Cargo.toml` is checked on the next build, within the refresh
+/// interval (the build step in process: cargo reruns it when `Cargo.toml` changes).
+#[test]
+fn a_new_ref_in_the_config_is_fetched_at_the_next_build() {
+    let hub = hub();
+    let prod = hub.put_prompt("router", text_manifest("Route {q} (production)\n", &["q"]));
+    hub.put_prompt("router", text_manifest("Route {q} (draft)\n", &["q"]));
+    hub.tag("router", "prod", &prod);
+    let pkg = reliability::package("prompts = [\"router\"]").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut vars: std::collections::BTreeMap<String, String> = online(&hub)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    vars.insert("OUT_DIR".to_owned(), out.path().display().to_string());
+    let build = || {
+        Builder::new()
+            .package_dir(pkg.path())
+            .run_with(&Env::from_map(vars.clone()))
+            .unwrap_or_else(|(e, d)| panic!("{e}\n{d}"))
+    };
+    let text = pkg.path().join("prompts/langsmith_cache/router.txt");
+    build();
+    assert_eq!(fs::read_to_string(&text).unwrap(), "Route {q} (draft)\n");
+    let toml = pkg.path().join("Cargo.toml");
+    let pin = |from: &str, to: &str| {
+        let t = fs::read_to_string(&toml).unwrap().replace(from, to);
+        fs::write(&toml, t).unwrap();
+    };
+    pin("[\"router\"]", "[{ name = \"router\", ref = \"prod\" }]");
+    build();
+    assert_eq!(
+        fs::read_to_string(&text).unwrap(),
+        "Route {q} (production)\n"
+    );
+    // Unchanged config within the interval: no hub request.
+    let before = hub.requests().len();
+    build();
+    assert_eq!(hub.requests().len(), before);
+    // And back to `latest`.
+    pin("ref = \"prod\"", "ref = \"latest\"");
+    build();
+    assert_eq!(fs::read_to_string(&text).unwrap(), "Route {q} (draft)\n");
 }
 
 #[test]
