@@ -61,6 +61,10 @@ fn outcomes(r: &engine::SyncReport) -> Vec<(String, Outcome)> {
         .collect()
 }
 
+fn by_name(r: &engine::SyncReport) -> BTreeMap<String, Outcome> {
+    outcomes(r).into_iter().collect()
+}
+
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_owned()];
@@ -504,6 +508,74 @@ fn auto_push_goes_on_top_of_a_hub_commit_that_kept_the_text() {
     assert_eq!(read(&store, "chat"), edited);
     let r = sync(&store, &hub, &t, &SyncOptions::default());
     assert_eq!(r.prompts[0].outcome, Outcome::Unchanged, "{r}");
+}
+
+#[test]
+fn corrupt_metadata_is_replaced_by_the_hubs_only_when_nothing_is_lost() {
+    let (_d, store) = setup();
+    let hub = MemoryHub::default();
+    hub.put("same", text("S"));
+    hub.put("mine", text("M"));
+    let t = targets(&["same", "mine"]);
+    sync(&store, &hub, &t, &SyncOptions::default());
+    let layout = store.layout().clone();
+    let path = |n: &str| layout.metadata_path(&PromptName::new(n).unwrap());
+    for n in ["same", "mine"] {
+        fs::write(path(n), b"{\"prompt_name\": \"x\", \"local_con").unwrap(); // truncated
+    }
+    fs::write(
+        layout.text_path(&PromptName::new("mine").unwrap()),
+        "my edit",
+    )
+    .unwrap();
+    let before = snapshot(layout.root());
+
+    // A dry run says what a sync would do, and changes nothing.
+    let plan = engine::plan(&store, &t, &hub, &SyncOptions::default()).unwrap();
+    let o = by_name(&engine::dry_run(&plan));
+    assert_eq!(o["same"], Outcome::WouldRecord);
+    assert!(matches!(o["mine"], Outcome::Error(_)), "{o:?}");
+    assert_eq!(snapshot(layout.root()), before);
+
+    // The text is the hub's: its metadata is recorded again. The edited text stays,
+    // and the error names both ways out.
+    let r = sync(&store, &hub, &t, &SyncOptions::default());
+    let o = by_name(&r);
+    assert_eq!(o["same"], Outcome::Recorded, "{r}");
+    let Outcome::Error(e) = &o["mine"] else {
+        panic!("{r}")
+    };
+    assert!(
+        e.contains("is corrupt") && e.contains("git checkout") && e.contains("--force-pull"),
+        "{e}"
+    );
+    assert_eq!(read(&store, "mine"), "my edit");
+    assert_eq!(
+        fs::read(path("mine")).unwrap(),
+        before[&path("mine").display().to_string()].0
+    );
+    let m = store
+        .read_metadata(&PromptName::new("same").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.local_content_hash, sha256_hex(b"S"));
+
+    // --force-pull takes the hub's, backing the edit up.
+    let force = SyncOptions {
+        force_pull: true,
+        ..SyncOptions::default()
+    };
+    let r = sync(&store, &hub, &t, &force);
+    let Outcome::Updated { backup: Some(b) } = &by_name(&r)["mine"] else {
+        panic!("{r}")
+    };
+    assert_eq!(fs::read_to_string(b).unwrap(), "my edit");
+    assert_eq!(read(&store, "mine"), "M");
+    let r = sync(&store, &hub, &t, &SyncOptions::default());
+    assert!(
+        r.prompts.iter().all(|p| p.outcome == Outcome::Unchanged),
+        "{r}"
+    );
 }
 
 #[test]

@@ -411,18 +411,28 @@ fn sync_errors_exit_non_zero_and_change_nothing() {
     assert!(r.stderr.contains("refused the API key"), "{}", r.stderr);
     assert!(!r.stderr.contains("wrong-key"), "{}", r.stderr);
 
-    // Corrupt metadata: that prompt fails, nothing is written.
-    fs::write(
-        pkg.store.layout().metadata_path(&Pkg::name("alpha")),
-        "{not json",
-    )
-    .unwrap();
+    // Corrupt metadata beside an edited text: that prompt fails naming the ways out,
+    // nothing is written.
+    let alpha = Pkg::name("alpha");
+    fs::write(pkg.store.layout().metadata_path(&alpha), "{not json").unwrap();
+    fs::write(pkg.store.layout().text_path(&alpha), "edited\n").unwrap();
     let before = snapshot(pkg.path());
     let r = pkg.run_hub(&hub, &["sync"]);
     r.code(1);
     assert!(r.stdout.contains("❌ alpha: Error: "), "{}", r.stdout);
     assert!(r.stdout.contains("metadata"), "{}", r.stdout);
+    assert!(r.stdout.contains("sync --force-pull"), "{}", r.stdout);
     assert_eq!(snapshot(pkg.path()), before);
+    // The way out it names: the hub's version, the edit backed up.
+    pkg.run_hub(&hub, &["sync", "--force-pull", "alpha"])
+        .code(0);
+    assert_eq!(
+        fs::read_to_string(pkg.store.layout().text_path(&alpha)).unwrap(),
+        "a\n"
+    );
+    let backups = pkg.store.list_backups(&alpha).unwrap();
+    assert_eq!(fs::read_to_string(&backups[0]).unwrap(), "edited\n");
+    pkg.run_hub(&hub, &["check"]).code(0);
 }
 
 #[test]

@@ -120,7 +120,7 @@ impl fmt::Display for Error {
             }
             Error::MetadataCorrupt { path, detail } => write!(
                 f,
-                "metadata file `{}` is corrupt: {detail}; restore it from git (`git checkout -- {}`) or run `prompt-sync sync` to fetch it again",
+                "metadata file `{}` is corrupt: {detail}; restore it from git (`git checkout -- {}`), or take the hub's version again with `prompt-sync sync --force-pull` (the text is backed up first; a plain `prompt-sync sync` does it when the text is the hub's)",
                 path.display(),
                 path.display()
             ),

@@ -101,6 +101,11 @@ impl Failure {
             } => format!(
                 "run `prompt-sync sync {n}` (or build with network access and LANGSMITH_API_KEY set) to fetch it"
             ),
+            Problem::Missing {
+                text_exists: true, ..
+            } => format!(
+                "restore the metadata from git, or take the hub's version with `prompt-sync sync --force-pull {n}` (the text is backed up first)"
+            ),
             Problem::Missing { .. } => format!(
                 "run `prompt-sync sync {n}` to fetch it again, or restore the missing file from git"
             ),
@@ -118,7 +123,7 @@ impl Failure {
                 "fix the section headers, or run `prompt-sync restore {n}` to discard the edit"
             ),
             Problem::Store(Error::MetadataCorrupt { .. }) => format!(
-                "restore the metadata file from git, or run `prompt-sync sync {n}` to fetch the prompt again"
+                "restore the metadata file from git, or run `prompt-sync sync --force-pull {n}` to take the hub's version again (the text is backed up first)"
             ),
             Problem::Store(_) => {
                 format!("run `prompt-sync restore {n}` or restore the file from git")

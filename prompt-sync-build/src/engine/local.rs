@@ -16,6 +16,8 @@ pub struct LocalState {
     metadata_bytes_hash: Option<String>,
     metadata: Option<Metadata>,
     error: Option<String>,
+    /// The metadata file exists but does not read as metadata (the text read fine).
+    metadata_corrupt: bool,
 }
 
 impl LocalState {
@@ -28,6 +30,7 @@ impl LocalState {
             metadata_bytes_hash: None,
             metadata: None,
             error: None,
+            metadata_corrupt: false,
         };
         match fsio::read_optional(&layout.text_path(name)) {
             Ok(t) => state.text_hash = t.map(|b| sha256_hex(&b)),
@@ -38,7 +41,11 @@ impl LocalState {
                 state.metadata_bytes_hash = Some(sha256_hex(&bytes));
                 match Metadata::from_slice(&bytes, &layout.metadata_path(name), name) {
                     Ok(m) => state.metadata = Some(m),
-                    Err(e) => state.error = Some(e.to_string()),
+                    Err(e) => {
+                        state.metadata_corrupt = state.error.is_none()
+                            && matches!(e, prompt_sync_core::Error::MetadataCorrupt { .. });
+                        state.error = Some(e.to_string());
+                    }
                 }
             }
             Ok(None) => {}
@@ -101,6 +108,12 @@ impl LocalState {
         self.metadata
             .as_ref()
             .is_some_and(|m| m.pending_write.is_some())
+    }
+
+    /// True when the only problem is a metadata file that does not read as metadata:
+    /// the hub's version can replace it (see the planning of such a prompt).
+    pub fn metadata_corrupt(&self) -> bool {
+        self.metadata_corrupt
     }
 
     /// Why the cache side could not be read (corrupt metadata, unreadable file).

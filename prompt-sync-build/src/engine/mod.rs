@@ -277,7 +277,19 @@ pub(crate) fn plan_specs(
             continue;
         }
         if let Some(e) = p.local.error() {
-            p.action = Action::Fail(e.to_owned());
+            // Corrupt metadata: the hub's version can take its place when the text is
+            // the hub's (nothing of the user's is replaced) or when asked to
+            // (`--force-pull`: the text is backed up first).
+            p.action = match &p.hub {
+                Some(h)
+                    if p.local.metadata_corrupt()
+                        && p.local.text_hash() == Some(h.content_hash.as_str()) =>
+                {
+                    Action::Record
+                }
+                Some(_) if p.local.metadata_corrupt() && opts.force_pull => Action::ForcePull,
+                _ => Action::Fail(e.to_owned()),
+            };
             continue;
         }
         // Unrepaired (a read-only plan): the text may be either version, so its state
@@ -560,7 +572,7 @@ fn keep_outcome(p: &PlannedPrompt) -> Outcome {
         Some(State::LocalEdit) => Outcome::LocalEdit,
         Some(State::UnmarkedEdit) => Outcome::UnmarkedEdit,
         Some(State::Untracked) => Outcome::Conflict(
-            "the cached text has no metadata and differs from the hub's; keep it with `prompt-sync mark-edited`, or take the hub's with `prompt-sync sync --force-pull`".to_owned(),
+            "the cached text has no metadata and differs from the hub's; restore the metadata from git, or take the hub's with `prompt-sync sync --force-pull` (yours is backed up first)".to_owned(),
         ),
         _ => Outcome::Conflict(
             "both the cached text and the hub changed since the last sync; compare with `prompt-sync diff`, then `prompt-sync sync --force-pull` (takes the hub's, backing up yours) or `prompt-sync push --force`".to_owned(),
