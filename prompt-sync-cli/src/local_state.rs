@@ -20,6 +20,8 @@ pub(crate) enum LocalCheck {
     MissingMetadata,
     /// The metadata's hash was changed by hand.
     MetadataMismatch,
+    /// Git turned the text's line endings into CRLF.
+    LineEndings,
     /// A sync was killed half-way.
     Interrupted,
     /// A chat prompt's text does not parse.
@@ -47,6 +49,7 @@ impl LocalCheck {
                 Problem::Missing { .. } => LocalCheck::MissingMetadata,
                 Problem::UnmarkedEdit { .. } => LocalCheck::UnmarkedEdit,
                 Problem::MetadataMismatch { .. } => LocalCheck::MetadataMismatch,
+                Problem::LineEndings { .. } => LocalCheck::LineEndings,
                 Problem::Interrupted => LocalCheck::Interrupted,
                 Problem::BadChatText(_) => LocalCheck::BadChatText,
                 Problem::Store(Error::MetadataCorrupt { .. } | Error::NotUtf8 { .. }) => {
@@ -67,6 +70,7 @@ impl LocalCheck {
             LocalCheck::MissingText => "missing text",
             LocalCheck::MissingMetadata => "missing metadata",
             LocalCheck::MetadataMismatch => "metadata mismatch",
+            LocalCheck::LineEndings => "CRLF line endings",
             LocalCheck::Interrupted => "interrupted",
             LocalCheck::BadChatText => "bad chat text",
             LocalCheck::Corrupt => "corrupt",

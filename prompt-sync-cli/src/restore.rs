@@ -52,7 +52,9 @@ pub(crate) fn run(
             "prompt `{name}` has no metadata: `{}` does not exist",
             show_path(&pkg.store.layout().metadata_path(&name), &pkg.dir)
         ))
-        .hint(format!("run `prompt-sync sync {name}` to fetch it")));
+        .hint(format!(
+            "restore the metadata from git, or run `prompt-sync sync --force-pull {name}` to take the hub's version (a text without metadata is backed up first)"
+        )));
     }
     let lock = pkg.store.lock_exclusive(|p| ui.waiting_for_lock(p))?;
     let restored = match backup {

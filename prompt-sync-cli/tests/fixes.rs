@@ -526,3 +526,32 @@ fn check_reports_local_problems_when_the_hub_cannot_be_reached() {
         r.stderr
     );
 }
+
+/// A text whose line endings git turned into CRLF (`core.autocrlf`) is named as such,
+/// with the fix: the cache's `.gitattributes` (written with the cache) and `restore`.
+#[test]
+fn crlf_line_endings_are_named_and_restore_fixes_them() {
+    let hub = hub();
+    let pkg = Pkg::synced(&hub, &[("alpha", "line one\nline two\n")]);
+    let cache = pkg.path().join("prompts/langsmith_cache");
+    assert_eq!(
+        fs::read_to_string(cache.join(".gitattributes")).unwrap(),
+        prompt_sync_core::lock::GITATTRIBUTES_TEXT
+    );
+    pkg.edit("alpha", "line one\r\nline two\r\n");
+    let r = pkg.run(&["check", "--offline"]);
+    r.code(1);
+    assert!(r.stderr.contains("CRLF line endings"), "{}", r.stderr);
+    assert!(r.stderr.contains("core.autocrlf"), "{}", r.stderr);
+    assert!(r.stderr.contains("`* -text`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("prompt-sync restore alpha"),
+        "{}",
+        r.stderr
+    );
+    let r = pkg.run(&["status", "--offline"]);
+    assert!(r.stdout.contains("CRLF line endings"), "{}", r.stdout);
+    pkg.run(&["restore", "alpha"]).code(0);
+    assert_eq!(pkg.text("alpha"), "line one\nline two\n");
+    pkg.run(&["check", "--offline"]).code(0);
+}

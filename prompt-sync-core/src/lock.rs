@@ -57,7 +57,7 @@ impl CacheLock {
         let file = file.map_err(|e| Error::io("open the lock file", lock_path, e))?;
         acquire(&file, lock_path, timeout, on_wait, true)?;
         if created && let Some(dir) = lock_path.parent() {
-            ignore_own_files(dir);
+            write_git_files(dir);
         }
         Ok(CacheLock {
             _file: file,
@@ -111,19 +111,36 @@ pub const GITIGNORE_TEXT: &str = "\
 .*.txt.incoming
 ";
 
-/// Writes `<dir>/.gitignore` ([`GITIGNORE_TEXT`]) unless the directory has one: the
-/// first writer in a cache directory does it, so the lock file and temporary files stay
-/// out of commits without a step in the setup. Best effort (the lock file is the
-/// writer's business; an ignore file it could not write only costs a `git status`
-/// line), and written through a renamed temporary file, so it is never half written.
-fn ignore_own_files(dir: &Path) {
-    let path = dir.join(GITIGNORE);
-    if std::fs::symlink_metadata(&path).is_ok() {
-        return;
-    }
-    let tmp = fsio::temp_path_for(&path);
-    if std::fs::write(&tmp, GITIGNORE_TEXT).is_err() || std::fs::rename(&tmp, &path).is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// The name of the attributes file a first writer leaves in the cache directory.
+pub const GITATTRIBUTES: &str = ".gitattributes";
+
+/// What that file says: no line-ending conversion (`core.autocrlf` would turn the
+/// texts' LF into CRLF on checkout, and their SHA-256 would no longer match).
+pub const GITATTRIBUTES_TEXT: &str = "\
+# Written by prompt-sync: the prompts are checked by SHA-256, so git must not convert
+# their line endings.
+* -text
+";
+
+/// Writes `<dir>/.gitignore` and `<dir>/.gitattributes` ([`GITIGNORE_TEXT`],
+/// [`GITATTRIBUTES_TEXT`]), each unless the directory has one: the first writer in a
+/// cache directory does it, so the lock and temporary files stay out of commits and
+/// git keeps the texts byte for byte, without a step in the setup. Best effort (a file
+/// it could not write costs a `git status` line, or a clear CRLF error later), and
+/// each written through a renamed temporary file, so it is never half written.
+fn write_git_files(dir: &Path) {
+    for (name, text) in [
+        (GITIGNORE, GITIGNORE_TEXT),
+        (GITATTRIBUTES, GITATTRIBUTES_TEXT),
+    ] {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            continue;
+        }
+        let tmp = fsio::temp_path_for(&path);
+        if std::fs::write(&tmp, text).is_err() || std::fs::rename(&tmp, &path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
     }
 }
 
@@ -190,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn the_first_writer_ignores_the_lock_and_temporary_files() {
+    fn the_first_writer_leaves_git_ignore_and_attributes_files() {
         let dir = tempfile::tempdir().unwrap();
         let cache = dir.path().join("cache");
         let p = cache.join(".prompt-sync.lock");
@@ -200,11 +217,15 @@ mod tests {
         assert!(!ignore.exists());
         drop(CacheLock::exclusive(&p, POLL, |_| {}).unwrap());
         assert_eq!(std::fs::read_to_string(&ignore).unwrap(), GITIGNORE_TEXT);
+        assert_eq!(
+            std::fs::read_to_string(cache.join(GITATTRIBUTES)).unwrap(),
+            GITATTRIBUTES_TEXT
+        );
         let names: Vec<_> = std::fs::read_dir(&cache)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(names.len(), 2, "{names:?}"); // no temporary file left
+        assert_eq!(names.len(), 3, "{names:?}"); // no temporary file left
         for f in [".prompt-sync.lock", ".a.txt.tmp.12.0", ".a.txt.incoming"] {
             let ignored = GITIGNORE_TEXT
                 .lines()

@@ -71,6 +71,14 @@ pub enum Problem {
         /// The hash of the file now.
         actual: String,
     },
+    /// The text is the synced one with its line endings turned into CRLF (git's
+    /// `core.autocrlf` on checkout).
+    LineEndings {
+        /// The hash the metadata records.
+        recorded: String,
+        /// The hash of the file now.
+        actual: String,
+    },
     /// A sync was killed between writing the metadata and the text.
     Interrupted,
     /// A chat prompt's text does not parse.
@@ -114,6 +122,10 @@ impl Failure {
             ),
             Problem::MetadataMismatch { .. } => format!(
                 "restore the metadata from git, or run `prompt-sync sync {n}` to record the hub's version again"
+            ),
+            Problem::LineEndings { .. } => format!(
+                "make git keep the cache byte for byte with a `.gitattributes` holding `* -text` in `{}` (prompt-sync writes one when it creates a cache; commit it), then run `prompt-sync restore {n}` to bring back the exact text",
+                self.cache_dir.display()
             ),
             Problem::Interrupted => {
                 "run `prompt-sync repair` (a `cargo build` of the package repairs it too)"
@@ -162,6 +174,11 @@ impl Failure {
             ),
             Problem::MetadataMismatch { recorded, actual } => format!(
                 "the metadata of prompt `{n}` does not match its text: `{dir}/{n}.txt` is the hub's version (SHA-256 {}) but `local_content_hash` says {}",
+                short(actual),
+                short(recorded)
+            ),
+            Problem::LineEndings { recorded, actual } => format!(
+                "prompt `{n}` has CRLF line endings in `{dir}/{n}.txt` (SHA-256 {}), but its last sync wrote LF ({}): git converts line endings on checkout (`core.autocrlf`)",
                 short(actual),
                 short(recorded)
             ),
@@ -237,6 +254,13 @@ pub fn verify(store: &Store, name: &PromptName) -> Result<Verified, Failure> {
         return Err(fail(
             if metadata.hub_content_hash.as_deref() == Some(sha256.as_str()) {
                 Problem::MetadataMismatch {
+                    recorded,
+                    actual: sha256,
+                }
+            } else if text.contains("\r\n")
+                && sha256_hex(text.replace("\r\n", "\n").as_bytes()) == recorded
+            {
+                Problem::LineEndings {
                     recorded,
                     actual: sha256,
                 }
@@ -318,6 +342,16 @@ mod tests {
         );
         fs::write(&mp, tampered).unwrap();
         assert!(matches!(problem(&store), Problem::MetadataMismatch { .. }));
+
+        // Git's CRLF conversion of an intact text.
+        let (_d5, store) = store_with("one\ntwo\n");
+        fs::write(store.layout().text_path(&n("p")), "one\r\ntwo\r\n").unwrap();
+        let f = verify(&store, &n("p")).unwrap_err();
+        assert!(matches!(f.problem, Problem::LineEndings { .. }), "{f}");
+        assert!(f.to_string().contains("prompt-sync restore p"), "{f}");
+        // CRLF that is not only a conversion is an edit.
+        fs::write(store.layout().text_path(&n("p")), "one\r\nthree\r\n").unwrap();
+        assert!(matches!(problem(&store), Problem::UnmarkedEdit { .. }));
 
         // Missing pieces.
         let (_d3, store) = store_with("v1");

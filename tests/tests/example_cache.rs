@@ -17,7 +17,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if ![".prompt-sync.lock", ".gitignore"]
+            } else if ![".prompt-sync.lock", ".gitignore", ".gitattributes"]
                 .contains(&p.file_name().unwrap().to_str().unwrap())
             {
                 let rel = p.strip_prefix(dir).unwrap().display().to_string();

@@ -15,7 +15,7 @@ use prompt_sync_core::PromptName;
 use prompt_sync_core::fsio::is_temp_name;
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::layout::{CacheLayout, LOCK_FILE};
-use prompt_sync_core::lock::GITIGNORE;
+use prompt_sync_core::lock::{GITATTRIBUTES, GITIGNORE};
 use prompt_sync_core::manifest::from_manifest;
 use prompt_sync_core::metadata::Metadata;
 use prompt_sync_core::store::Store;
@@ -23,13 +23,13 @@ use prompt_sync_core::verify::verify;
 use serde_json::Value;
 
 /// Every file under `dir` (recursively) with its bytes, keyed by its path relative to
-/// `dir`; the lock file and the ignore file the first writer leaves are left out
+/// `dir`; the lock file and the git files the first writer leaves are left out
 /// (creating them is not a change to the cache).
 pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     walk(dir, &mut |p| {
         if p.file_name()
-            .is_some_and(|f| f == LOCK_FILE || f == GITIGNORE)
+            .is_some_and(|f| f == LOCK_FILE || f == GITIGNORE || f == GITATTRIBUTES)
         {
             return;
         }
