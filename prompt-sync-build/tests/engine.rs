@@ -7,10 +7,15 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use prompt_sync_build::engine::push::{PushOptions, PushResult, push_prompt};
 use prompt_sync_build::engine::{self, Outcome, State, SyncOptions, Target};
 use prompt_sync_build::hub::memory::MemoryHub;
+use prompt_sync_build::hub::{
+    CommitSummary, Hub, HubError, PulledCommit, PushOutcome, RepoSummary,
+};
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::layout::CacheLayout;
+use prompt_sync_core::lock::CacheLock;
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{HubRef, PromptName};
 use serde_json::{Value, json};
@@ -649,4 +654,72 @@ fn a_prompt_another_process_synced_meanwhile_is_unchanged_not_an_error() {
     );
     assert_eq!(read(&store, "a"), "A2");
     assert_eq!(read(&store, "b"), "mine");
+}
+
+/// A hub that, at each `pull`, tries to take the cache's exclusive lock (as another
+/// process's write would) and records whether it had to give up.
+struct LockProbe<'a> {
+    hub: &'a MemoryHub,
+    lock_path: std::path::PathBuf,
+    refused: std::sync::Mutex<Vec<bool>>,
+}
+
+impl Hub for LockProbe<'_> {
+    fn list_repos(&self, owner: &str) -> Result<Vec<RepoSummary>, HubError> {
+        self.hub.list_repos(owner)
+    }
+    fn pull(&self, owner: &str, name: &str, r: &str) -> Result<PulledCommit, HubError> {
+        let wait = std::time::Duration::from_millis(30);
+        let taken = CacheLock::exclusive(&self.lock_path, wait, |_| {}).is_ok();
+        self.refused.lock().unwrap().push(!taken);
+        self.hub.pull(owner, name, r)
+    }
+    fn list_commits(&self, o: &str, n: &str, l: usize) -> Result<Vec<CommitSummary>, HubError> {
+        self.hub.list_commits(o, n, l)
+    }
+    fn repo_exists(&self, owner: &str, name: &str) -> Result<bool, HubError> {
+        self.hub.repo_exists(owner, name)
+    }
+    fn create_repo(&self, name: &str, description: Option<&str>) -> Result<(), HubError> {
+        self.hub.create_repo(name, description)
+    }
+    fn push(
+        &self,
+        owner: &str,
+        name: &str,
+        manifest: &Value,
+        parent: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<PushOutcome, HubError> {
+        self.hub.push(owner, name, manifest, parent, description)
+    }
+    fn add_tag(&self, owner: &str, name: &str, tag: &str, id: &str) -> Result<(), HubError> {
+        self.hub.add_tag(owner, name, tag, id)
+    }
+}
+
+#[test]
+fn a_push_dry_run_reads_under_the_shared_lock_to_the_end() {
+    let (_d, store) = setup();
+    let hub = MemoryHub::default();
+    hub.put("a", text("A"));
+    sync(&store, &hub, &targets(&["a"]), &SyncOptions::default());
+    let name = PromptName::new("a").unwrap();
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store.mark_edited(&lock, &name).unwrap();
+    drop(lock);
+    fs::write(store.layout().text_path(&name), "mine").unwrap();
+    let probe = LockProbe {
+        hub: &hub,
+        lock_path: store.layout().lock_path(),
+        refused: std::sync::Mutex::new(Vec::new()),
+    };
+    let opts = PushOptions {
+        dry_run: true,
+        ..PushOptions::default()
+    };
+    let r = push_prompt(&store, &name, &probe, &opts, |_| {});
+    assert!(matches!(r.result, PushResult::WouldPush { .. }), "{r:?}");
+    // A writer could not get in while the dry run was reading the hub.
+    assert_eq!(*probe.refused.lock().unwrap(), vec![true]);
 }

@@ -195,10 +195,15 @@ pub fn push_prompt(
         ));
         return report;
     }
-    let lock = if opts.dry_run {
-        store.lock_shared(on_wait).map(|_| None)
+    // A dry run reads under the shared lock, held to the end, so it never sees a
+    // write half done; a push holds the exclusive one.
+    let (lock, _shared) = if opts.dry_run {
+        match store.lock_shared(on_wait) {
+            Ok(shared) => (Ok(None), shared),
+            Err(e) => (Err(e), None),
+        }
     } else {
-        store.lock_exclusive(on_wait).map(Some)
+        (store.lock_exclusive(on_wait).map(Some), None)
     };
     let lock = match lock {
         Ok(l) => l,
