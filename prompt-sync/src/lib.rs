@@ -135,36 +135,43 @@ impl Prompt {
     }
 
     /// The prompt's name on the hub.
+    #[inline]
     pub const fn name(&self) -> &'static str {
         self.embedded.name
     }
 
     /// The exact cached text (for chat prompts, the sectioned text format).
+    #[inline]
     pub const fn content(&self) -> &'static str {
         self.embedded.content
     }
 
     /// Lowercase hex SHA-256 of [`content`](Self::content).
+    #[inline]
     pub const fn sha256(&self) -> &'static str {
         self.embedded.sha256
     }
 
     /// The hub commit the cached text came from, if the cache knows it.
+    #[inline]
     pub const fn hub_commit(&self) -> Option<&'static str> {
         self.embedded.hub_commit
     }
 
     /// True when the embedded text is a marked local edit not (yet) on the hub.
+    #[inline]
     pub const fn locally_modified(&self) -> bool {
         self.embedded.locally_modified
     }
 
     /// Text or chat.
+    #[inline]
     pub const fn kind(&self) -> PromptKind {
         self.embedded.kind
     }
 
     /// The template format.
+    #[inline]
     pub const fn template_format(&self) -> TemplateFormat {
         self.embedded.template_format
     }
