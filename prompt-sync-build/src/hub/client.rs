@@ -214,7 +214,7 @@ pub fn check_settings(settings: &HubSettings) -> Result<(), HubError> {
 impl Hub for HttpHub {
     /// Pages through `GET /repos` (newest update first, as the SDK asks). The first
     /// page's `total` tells how many pages follow; those are fetched in parallel (up to
-    /// [`PARALLEL_PAGES`] at a time) and read in order, as if one after the other. A
+    /// `PARALLEL_PAGES` at a time) and read in order, as if one after the other. A
     /// repo handle listed twice is kept once. A repo updated while the pages are read
     /// moves to the front and can be missed by this listing; callers pull a needed
     /// prompt that is absent from the list rather than treat it as deleted.

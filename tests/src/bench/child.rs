@@ -2,7 +2,7 @@
 //! hidden subcommand) so that its peak memory is its own: the build step online or
 //! offline, the naive baseline, or a bare engine sync with a given concurrency.
 //!
-//! The child prints one line, `BENCH-RESULT {json}`, that [`parse`] reads back.
+//! The child prints one line, `BENCH-RESULT {json}`, that the parent reads back.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
