@@ -6,6 +6,7 @@
 //! <cache>/backups/<name>/<UTC>-<sha8>.txt    old texts, never overwritten
 //! <cache>/.prompt-sync.lock                  advisory lock
 //! <cache>/.gitignore                         the first writer's: the lock, temporary files
+//! <cache>/.gitattributes                     the first writer's: `* -text` (no CRLF)
 //! ```
 //! The cache directory is, in order: `PROMPT_SYNC_DIR`, the config's `cache_dir`, or
 //! `<package>/prompts/langsmith_cache`. Relative values resolve against the package
