@@ -15,7 +15,7 @@ use prompt_sync_core::metadata::Metadata;
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{CacheLayout, PromptName};
 
-use support::{BIN, CARGO_BIN, Pkg, row, run_in, run_in_env, snapshot, to_run};
+use support::{BIN, CARGO_BIN, Pkg, has, lacks, row, run_in, run_in_env, snapshot, to_run};
 
 #[test]
 fn status_offline_shows_one_row_per_prompt_and_a_summary() {
@@ -77,12 +77,12 @@ fn status_offline_shows_one_row_per_prompt_and_a_summary() {
         .map(|l| l.split(' ').next().unwrap())
         .collect();
     assert_eq!(names, ["alpha", "beta", "delta", "gamma", "zeta"]);
-    assert!(!r.stdout.contains("bad"), "{}", r.stdout);
+    lacks(&r.stdout, "bad");
     assert_eq!(
         *lines.last().unwrap(),
         "5 prompts, 0 locally modified, 3 need attention"
     );
-    assert!(r.stderr.contains("check --offline"), "{}", r.stderr);
+    has(&r.stderr, "check --offline");
     // Status only reads: the unmarked edit is still unrecorded.
     assert_eq!(pkg.metadata("beta").local_content_hash, sha256_hex(b"v1"));
 }
@@ -110,12 +110,7 @@ fn status_without_a_key_shows_the_cache_and_says_so() {
     pkg.cache("alpha", "a");
     let r = pkg.run(&["status"]);
     r.code(0);
-    assert!(
-        r.stderr
-            .contains("showing the cache only (no LANGSMITH_API_KEY"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "showing the cache only (no LANGSMITH_API_KEY");
     assert_eq!(row(&r.stdout, "alpha")[1], "unknown");
     // PROMPT_SYNC_OFFLINE wins over a key.
     let r = pkg.run_env(
@@ -126,11 +121,7 @@ fn status_without_a_key_shows_the_cache_and_says_so() {
         ],
     );
     r.code(0);
-    assert!(
-        r.stderr.contains("PROMPT_SYNC_OFFLINE is set"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "PROMPT_SYNC_OFFLINE is set");
 }
 
 #[test]
@@ -143,7 +134,7 @@ fn mark_edited_sets_the_flag_and_status_shows_a_marked_edit() {
         r.stdout.trim_end(),
         "Marked alpha as locally modified. Edit: prompts/langsmith_cache/alpha.txt"
     );
-    assert!(r.stderr.contains("prompt-sync push alpha"), "{}", r.stderr);
+    has(&r.stderr, "prompt-sync push alpha");
     let meta = pkg.metadata("alpha");
     assert!(meta.locally_modified);
     assert!(meta.local_edit_timestamp.is_some());
@@ -166,7 +157,7 @@ fn mark_edited_sets_the_flag_and_status_shows_a_marked_edit() {
     .unwrap();
     let again = pkg.run(&["mark-edited", "alpha"]);
     assert_eq!(again.code, 0, "{again:?}");
-    assert!(again.stdout.contains("already marked"), "{}", again.stdout);
+    has(&again.stdout, "already marked");
     let after = fs::read(
         pkg.store
             .layout()
@@ -209,13 +200,8 @@ fn mark_edited_without_metadata_names_the_file_and_the_fix() {
     let before = snapshot(pkg.path());
     let r = pkg.run(&["mark-edited", "alpha"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr
-            .contains("prompts/langsmith_cache/metadata/alpha.json"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("prompt-sync sync alpha"), "{}", r.stderr);
+    has(&r.stderr, "prompts/langsmith_cache/metadata/alpha.json");
+    has(&r.stderr, "prompt-sync sync alpha");
     // Not even the cache directory or the lock file was created.
     assert_eq!(snapshot(pkg.path()), before);
 }
@@ -260,7 +246,7 @@ fn check_offline_passes_a_clean_cache() {
     pkg.cache("beta", "b");
     let r = pkg.run(&["check", "--offline"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("2 prompts checked"), "{}", r.stdout);
+    has(&r.stdout, "2 prompts checked");
     assert_eq!(r.stderr, "");
 }
 
@@ -272,22 +258,10 @@ fn check_offline_fails_on_an_unmarked_edit() {
     pkg.edit("beta", "b edited");
     let r = pkg.run(&["check", "--offline"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr.contains("prompt-sync mark-edited beta"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("`prompts/langsmith_cache/beta.txt`"),
-        "{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("alpha"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("1 of 2 prompts need attention"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "prompt-sync mark-edited beta");
+    has(&r.stderr, "`prompts/langsmith_cache/beta.txt`");
+    lacks(&r.stderr, "alpha");
+    has(&r.stderr, "1 of 2 prompts need attention");
 }
 
 #[test]
@@ -296,12 +270,8 @@ fn check_offline_fails_on_a_missing_prompt() {
     pkg.cache("alpha", "a");
     let r = pkg.run(&["check", "--offline"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr.contains("prompt `gamma` is not in the cache"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("prompt-sync sync gamma"), "{}", r.stderr);
+    has(&r.stderr, "prompt `gamma` is not in the cache");
+    has(&r.stderr, "prompt-sync sync gamma");
 }
 
 #[test]
@@ -316,17 +286,9 @@ fn check_offline_covers_prompt_macro_calls_and_local_edits() {
     .unwrap();
     let r = pkg.run(&["check", "--offline"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr.contains("prompt `used` is not in the cache"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("`prompt!` at src/lib.rs:3"),
-        "{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("commented_out"), "{}", r.stderr);
+    has(&r.stderr, "prompt `used` is not in the cache");
+    has(&r.stderr, "`prompt!` at src/lib.rs:3");
+    lacks(&r.stderr, "commented_out");
 
     pkg.cache("used", "u");
     assert_eq!(pkg.run(&["check", "--offline"]).code, 0);
@@ -335,11 +297,9 @@ fn check_offline_covers_prompt_macro_calls_and_local_edits() {
     assert_eq!(pkg.run(&["mark-edited", "used"]).code, 0);
     let r = pkg.run(&["check", "--offline"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(
-        r.stderr
-            .contains("has unpushed local edits\n  fix: run `prompt-sync push used`"),
-        "{}",
-        r.stderr
+    has(
+        &r.stderr,
+        "has unpushed local edits\n  fix: run `prompt-sync push used`",
     );
 }
 
@@ -349,13 +309,8 @@ fn check_without_a_key_checks_the_cache_and_says_so() {
     pkg.cache("alpha", "a");
     let r = pkg.run(&["check"]);
     r.code(0);
-    assert!(
-        r.stderr
-            .contains("checking the cache only (no LANGSMITH_API_KEY"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stdout.contains("1 prompt checked"), "{}", r.stdout);
+    has(&r.stderr, "checking the cache only (no LANGSMITH_API_KEY");
+    has(&r.stdout, "1 prompt checked");
 }
 
 #[test]
@@ -379,11 +334,7 @@ fn cargo_subcommand_works_like_the_plain_command() {
     // Its usage names it as cargo does.
     let help = run_in(CARGO_BIN, pkg.path(), &["prompt-sync", "--help"]);
     assert_eq!(help.code, 0);
-    assert!(
-        help.stdout.contains("Usage: cargo prompt-sync"),
-        "{}",
-        help.stdout
-    );
+    has(&help.stdout, "Usage: cargo prompt-sync");
 }
 
 #[test]
@@ -418,7 +369,7 @@ fn restore_list_shows_backups_oldest_first() {
 
     let bad = pkg.run(&["restore", "../x", "--list"]);
     assert_eq!(bad.code, 2, "{bad:?}");
-    assert!(bad.stderr.contains("invalid prompt name"), "{}", bad.stderr);
+    has(&bad.stderr, "invalid prompt name");
 }
 
 #[test]
@@ -448,7 +399,7 @@ fn restore_puts_back_the_synced_text_offline_and_a_backup_as_a_marked_edit() {
     pkg.edit("alpha", "my unmarked edit");
     let r = pkg.run(&["restore", "alpha"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("Restored alpha"), "{}", r.stdout);
+    has(&r.stdout, "Restored alpha");
     assert_eq!(
         fs::read_to_string(pkg.store.layout().text_path(&name)).unwrap(),
         "Hub text"
@@ -467,7 +418,7 @@ fn restore_puts_back_the_synced_text_offline_and_a_backup_as_a_marked_edit() {
     let before = snapshot(pkg.path());
     let r = pkg.run(&["restore", "alpha", "--backup", "nope.txt"]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("--list"), "{}", r.stderr);
+    has(&r.stderr, "--list");
     assert_eq!(snapshot(pkg.path()), before);
 }
 
@@ -479,11 +430,7 @@ fn repair_finishes_what_a_killed_sync_left() {
     fs::write(&stale, "half").unwrap();
     let r = pkg.run(&["repair"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(
-        r.stdout.contains("removed stale temporary file"),
-        "{}",
-        r.stdout
-    );
+    has(&r.stdout, "removed stale temporary file");
     assert!(!stale.exists());
     let r = pkg.run(&["repair"]);
     assert!(r.stdout.contains("nothing to repair"), "{r:?}");
@@ -511,7 +458,7 @@ fn hub_commands_without_a_key_name_the_fix_and_change_nothing() {
             "{args:?}: {}",
             r.stderr
         );
-        assert!(r.stderr.contains("hint: "), "{}", r.stderr);
+        has(&r.stderr, "hint: ");
         assert_eq!(snapshot(pkg.path()), before, "{args:?}");
     }
     // PROMPT_SYNC_OFFLINE=1 keeps them off the network even with a key.
@@ -523,11 +470,7 @@ fn hub_commands_without_a_key_name_the_fix_and_change_nothing() {
         ],
     );
     r.code(1);
-    assert!(
-        r.stderr.contains("PROMPT_SYNC_OFFLINE is set"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "PROMPT_SYNC_OFFLINE is set");
     // The planned arguments are in the help.
     let help = pkg.run(&["push", "--help"]);
     assert_eq!(help.code, 0);
@@ -569,11 +512,7 @@ fn the_package_is_found_from_a_subdirectory_and_manifest_path_is_checked() {
         ],
     );
     assert_eq!(dir_given.code, 2, "{dir_given:?}");
-    assert!(
-        dir_given.stderr.contains("Cargo.toml"),
-        "{}",
-        dir_given.stderr
-    );
+    has(&dir_given.stderr, "Cargo.toml");
 
     let missing = run_in(
         BIN,

@@ -11,7 +11,9 @@ use std::fs;
 
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::metadata::PendingWrite;
-use support::{BIN, KEY, Pkg, hub, hub_env, no_writes, requests, run_in_env, text_manifest};
+use support::{
+    BIN, KEY, Pkg, has, hub, hub_env, lacks, no_writes, requests, run_in_env, text_manifest,
+};
 
 /// A package whose config lists `name` following `hub_ref`.
 fn pkg_following(name: &str, hub_ref: &str) -> Pkg {
@@ -55,12 +57,8 @@ fn an_invalid_endpoint_is_named_by_its_variable_and_never_printed() {
         ],
     );
     r.code(1);
-    assert!(
-        r.stderr.contains("LANGSMITH_ENDPOINT is not a valid URL"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("swapped"), "{}", r.stderr);
+    has(&r.stderr, "LANGSMITH_ENDPOINT is not a valid URL");
+    has(&r.stderr, "swapped");
     // The key as user info: only scheme and host are shown.
     let r = pkg.run_env(
         &["push", "alpha"],
@@ -73,12 +71,7 @@ fn an_invalid_endpoint_is_named_by_its_variable_and_never_printed() {
         ],
     );
     r.code(1);
-    assert!(
-        r.stderr
-            .contains("LANGSMITH_ENDPOINT (`https://hub.example`)"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "LANGSMITH_ENDPOINT (`https://hub.example`)");
     assert_eq!(hub.request_count(), 0);
 }
 
@@ -108,12 +101,8 @@ fn auto_push_leaves_a_prompt_that_follows_a_tag_alone() {
     r.code(1);
     assert!(no_writes(&hub), "{:?}", requests(&hub));
     assert_eq!(hub.commits("r").len(), 2);
-    assert!(
-        r.stdout.contains("follows `prod`, not `latest`"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("`prompt-sync push r`"), "{}", r.stdout);
+    has(&r.stdout, "follows `prod`, not `latest`");
+    has(&r.stdout, "`prompt-sync push r`");
     assert_eq!(pkg.text("r"), "mine\n");
     assert!(pkg.metadata("r").locally_modified);
     // And as JSON.
@@ -138,16 +127,12 @@ fn push_of_a_prompt_that_follows_a_tag_needs_that_tag_and_a_free_one() {
     // Without --tag: refused, naming the fix.
     let r = pkg.run_hub(&hub, &["push", "r"]);
     r.code(1);
-    assert!(
-        r.stdout.contains("run `prompt-sync push r --tag prod`"),
-        "{}",
-        r.stdout
-    );
+    has(&r.stdout, "run `prompt-sync push r --tag prod`");
     // With --tag prod, but prod already points at v1 and the hub does not move tags:
     // refused before anything is pushed.
     let r = pkg.run_hub(&hub, &["push", "r", "--tag", "prod"]);
     r.code(1);
-    assert!(r.stdout.contains("does not move tags"), "{}", r.stdout);
+    has(&r.stdout, "does not move tags");
     assert!(no_writes(&hub), "{:?}", requests(&hub));
     assert_eq!(hub.commits("r").len(), 1);
 
@@ -182,8 +167,8 @@ fn push_dry_run_says_would_tag_and_json_keeps_tags_empty() {
     pkg.edit("alpha", "b\n");
     let r = pkg.run_hub(&hub, &["push", "alpha", "--dry-run", "--tag", "beta"]);
     r.code(0);
-    assert!(r.stdout.contains("would tag `beta`"), "{}", r.stdout);
-    assert!(!r.stdout.contains("tagged `beta`"), "{}", r.stdout);
+    has(&r.stdout, "would tag `beta`");
+    lacks(&r.stdout, "tagged `beta`");
     let j = pkg.run_hub(
         &hub,
         &["push", "alpha", "--dry-run", "--tag", "beta", "--json"],
@@ -222,14 +207,9 @@ fn dry_run_reports_an_interrupted_write_and_does_not_fail() {
 
     let d = pkg.run_hub(&hub, &["sync", "--dry-run"]);
     d.code(0);
-    assert!(d.stdout.contains("Interrupted write"), "{}", d.stdout);
-    assert!(
-        d.stdout
-            .contains("`prompt-sync sync` or `prompt-sync repair`"),
-        "{}",
-        d.stdout
-    );
-    assert!(!d.stdout.contains("without mark-edited"), "{}", d.stdout);
+    has(&d.stdout, "Interrupted write");
+    has(&d.stdout, "`prompt-sync sync` or `prompt-sync repair`");
+    lacks(&d.stdout, "without mark-edited");
     // Nothing was repaired by the dry run.
     assert!(layout.incoming_path(&Pkg::name("a")).exists());
     let s = pkg.run_hub(&hub, &["sync"]);
@@ -330,8 +310,8 @@ fn workspace_carries_on_after_a_failing_member() {
         &env,
     );
     s.code(1);
-    assert!(s.stdout.contains("== member-b ("), "{}", s.stdout);
-    assert!(s.stderr.contains("1 of 2 packages failed"), "{}", s.stderr);
+    has(&s.stdout, "== member-b (");
+    has(&s.stderr, "1 of 2 packages failed");
 }
 
 #[test]
@@ -363,12 +343,7 @@ fn workspace_sync_of_a_name_touches_only_the_members_that_use_it() {
         &env,
     );
     r.code(2);
-    assert!(
-        r.stderr
-            .contains("no workspace member configures or uses `nope`"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "no workspace member configures or uses `nope`");
     assert!(!root.path().join("b/prompts").exists());
 }
 
@@ -391,40 +366,19 @@ fn a_new_prompt_whose_name_the_hub_has_is_reported_as_a_name_clash() {
         "{}",
         s.stdout
     );
-    assert!(
-        s.stderr.contains("already exists on the hub"),
-        "{}",
-        s.stderr
-    );
+    has(&s.stderr, "already exists on the hub");
 
     let p = pkg.run_hub(&hub, &["push", "x"]);
     p.code(1);
-    assert!(
-        p.stdout
-            .contains("a prompt named `x` already exists on the hub"),
-        "{}",
-        p.stdout
-    );
-    assert!(
-        p.stdout.contains("`prompt-sync restore x --hub`"),
-        "{}",
-        p.stdout
-    );
-    assert!(
-        p.stdout.contains("`prompt-sync push --force x`"),
-        "{}",
-        p.stdout
-    );
-    assert!(!p.stdout.contains("--force-pull"), "{}", p.stdout);
+    has(&p.stdout, "a prompt named `x` already exists on the hub");
+    has(&p.stdout, "`prompt-sync restore x --hub`");
+    has(&p.stdout, "`prompt-sync push --force x`");
+    lacks(&p.stdout, "--force-pull");
     assert!(no_writes(&hub), "{:?}", requests(&hub));
 
     let y = pkg.run_hub(&hub, &["sync", "x"]);
     y.code(1);
-    assert!(
-        y.stdout.contains("already exists on the hub"),
-        "{}",
-        y.stdout
-    );
+    has(&y.stdout, "already exists on the hub");
     assert_eq!(pkg.text("x"), mine);
 
     // The commands the message names work: restore --hub takes the hub's...
@@ -450,11 +404,7 @@ fn original_flags_before_a_subcommand_name_a_command_that_works() {
     let pkg = Pkg::new(&["a"]);
     let r = pkg.run(&["--prompt", "a", "sync"]);
     r.code(2);
-    assert!(
-        r.stderr.contains("write `prompt-sync sync a`"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "write `prompt-sync sync a`");
     // The suggested form parses (it fails later only for want of a key).
     let ok = pkg.run(&["sync", "a"]);
     assert_ne!(ok.code, 2, "{}", ok.stderr);
@@ -470,8 +420,8 @@ fn mark_edited_of_a_missing_text_fails_naming_the_fix() {
     fs::remove_file(pkg.text_path("a")).unwrap();
     let r = pkg.run(&["mark-edited", "a"]);
     r.code(1);
-    assert!(r.stderr.contains("`prompt-sync restore a`"), "{}", r.stderr);
-    assert!(r.stderr.contains("`prompt-sync sync a`"), "{}", r.stderr);
+    has(&r.stderr, "`prompt-sync restore a`");
+    has(&r.stderr, "`prompt-sync sync a`");
     assert!(!pkg.metadata("a").locally_modified);
 }
 
@@ -483,17 +433,15 @@ fn a_timeout_that_is_not_a_number_is_warned_about() {
     env.push(("PROMPT_SYNC_TIMEOUT", "5s".to_owned()));
     let r = pkg.run_env(&["sync"], &env);
     r.code(0);
-    assert!(
-        r.stderr
-            .contains("warning: PROMPT_SYNC_TIMEOUT must be a whole number"),
-        "{}",
-        r.stderr
+    has(
+        &r.stderr,
+        "warning: PROMPT_SYNC_TIMEOUT must be a whole number",
     );
     env.pop();
     env.push(("PROMPT_SYNC_TIMEOUT", "5".to_owned()));
     let r = pkg.run_env(&["sync"], &env);
     r.code(0);
-    assert!(!r.stderr.contains("PROMPT_SYNC_TIMEOUT"), "{}", r.stderr);
+    lacks(&r.stderr, "PROMPT_SYNC_TIMEOUT");
 }
 
 // ----------------------------------------------------------------------------------
@@ -515,16 +463,8 @@ fn check_reports_local_problems_when_the_hub_cannot_be_reached() {
         ],
     );
     r.code(1);
-    assert!(
-        r.stderr.contains("prompt-sync mark-edited beta"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("cannot compare the cache with the hub"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "prompt-sync mark-edited beta");
+    has(&r.stderr, "cannot compare the cache with the hub");
 }
 
 /// A text whose line endings git turned into CRLF (`core.autocrlf`) is named as such,
@@ -541,16 +481,12 @@ fn crlf_line_endings_are_named_and_restore_fixes_them() {
     pkg.edit("alpha", "line one\r\nline two\r\n");
     let r = pkg.run(&["check", "--offline"]);
     r.code(1);
-    assert!(r.stderr.contains("CRLF line endings"), "{}", r.stderr);
-    assert!(r.stderr.contains("core.autocrlf"), "{}", r.stderr);
-    assert!(r.stderr.contains("`* -text`"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("prompt-sync restore alpha"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stderr, "CRLF line endings");
+    has(&r.stderr, "core.autocrlf");
+    has(&r.stderr, "`* -text`");
+    has(&r.stderr, "prompt-sync restore alpha");
     let r = pkg.run(&["status", "--offline"]);
-    assert!(r.stdout.contains("CRLF line endings"), "{}", r.stdout);
+    has(&r.stdout, "CRLF line endings");
     pkg.run(&["restore", "alpha"]).code(0);
     assert_eq!(pkg.text("alpha"), "line one\nline two\n");
     pkg.run(&["check", "--offline"]).code(0);

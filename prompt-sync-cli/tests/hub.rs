@@ -11,7 +11,8 @@ use std::fs;
 use prompt_sync_core::hash::sha256_hex;
 use serde_json::Value;
 use support::{
-    BIN, KEY, Pkg, hub, hub_env, no_writes, requests, row, run_in_env, snapshot, text_manifest,
+    BIN, KEY, Pkg, has, hub, hub_env, lacks, no_writes, requests, row, run_in_env, snapshot,
+    text_manifest,
 };
 
 /// The request bodies the hub received for `METHOD /path`.
@@ -71,7 +72,7 @@ fn original_example_1_pull_updates_with_all() {
     assert_eq!(pkg.text("code_generator_v1"), "Write code\n");
     // The replaced text was backed up.
     let list = pkg.run(&["restore", "test_generator_v1", "--list"]);
-    assert!(list.stdout.contains("1 backup of"), "{}", list.stdout);
+    has(&list.stdout, "1 backup of");
     // Nothing was written to the hub.
     assert!(no_writes(&hub), "{:?}", requests(&hub));
 }
@@ -112,7 +113,7 @@ fn original_example_2_mark_edit_and_auto_push() {
         pushed.starts_with("⬆️ test_generator_v1: Pushed local changes to hub (35 chars)"),
         "{pushed}"
     );
-    assert!(r.stdout.contains("Pushed to hub:     1\n"), "{}", r.stdout);
+    has(&r.stdout, "Pushed to hub:     1\n");
 
     // The hub has the edit on top of the base; the metadata records the push.
     let commits = hub.commits("test_generator_v1");
@@ -191,37 +192,19 @@ fn original_all_dry_run_changes_nothing_anywhere() {
         assert!(no_writes(&hub), "{args:?}: {:?}", requests(&hub));
     }
     let r = pkg.run_hub(&hub, &["--all", "--dry-run", "--auto-push"]);
-    assert!(
-        r.stdout.contains("🔍 Dry run - nothing will be changed"),
-        "{}",
-        r.stdout
+    has(&r.stdout, "🔍 Dry run - nothing will be changed");
+    has(
+        &r.stdout,
+        "🔍 alpha: Would update local with newer hub version",
     );
-    assert!(
-        r.stdout
-            .contains("🔍 alpha: Would update local with newer hub version"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("🔍 gamma: Would pull fresh version from hub"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("🔍 beta: Would push local changes to hub"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("Pulled from hub:   1\n"), "{}", r.stdout);
-    assert!(r.stdout.contains("Pushed to hub:     1\n"), "{}", r.stdout);
+    has(&r.stdout, "🔍 gamma: Would pull fresh version from hub");
+    has(&r.stdout, "🔍 beta: Would push local changes to hub");
+    has(&r.stdout, "Pulled from hub:   1\n");
+    has(&r.stdout, "Pushed to hub:     1\n");
     let p = pkg.run_hub(&hub, &["push", "beta", "--dry-run", "--tag", "prod"]);
-    assert!(
-        p.stdout
-            .contains("🔍 beta: Would push local changes to hub (12 chars) - parent"),
-        "{}",
-        p.stdout
+    has(
+        &p.stdout,
+        "🔍 beta: Would push local changes to hub (12 chars) - parent",
     );
     assert_eq!(hub.commits("beta").len(), 1);
 }
@@ -284,32 +267,25 @@ fn sync_reports_conflicts_and_force_pull_resolves_them() {
 
     let r = pkg.run_hub(&hub, &["sync"]);
     r.code(1);
-    assert!(
-        r.stdout.contains(
-            "⚠️ alpha: Local modified and differs from hub - manual resolution needed\n   "
-        ),
-        "{}",
-        r.stdout
+    has(
+        &r.stdout,
+        "⚠️ alpha: Local modified and differs from hub - manual resolution needed\n   ",
     );
-    assert!(r.stdout.contains("prompt-sync diff"), "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("⚠️ beta: Local file edited without mark-edited - kept"),
-        "{}",
-        r.stdout
+    has(&r.stdout, "prompt-sync diff");
+    has(
+        &r.stdout,
+        "⚠️ beta: Local file edited without mark-edited - kept",
     );
-    assert!(r.stdout.contains("Conflicts:         2\n"), "{}", r.stdout);
+    has(&r.stdout, "Conflicts:         2\n");
     assert_eq!(pkg.text("alpha"), "mine\n");
     assert_eq!(pkg.text("beta"), "unmarked\n");
 
     // Taking the hub's version backs up the local text.
     let r = pkg.run_hub(&hub, &["sync", "alpha", "--force-pull"]);
     r.code(0);
-    assert!(
-        r.stdout
-            .contains("⬇️ alpha: Updated local with newer hub version (12 chars)"),
-        "{}",
-        r.stdout
+    has(
+        &r.stdout,
+        "⬇️ alpha: Updated local with newer hub version (12 chars)",
     );
     assert_eq!(pkg.text("alpha"), "hub changed\n");
     let list = pkg.run(&["restore", "alpha", "--list"]);
@@ -336,13 +312,8 @@ fn sync_defaults_to_the_cached_prompts_and_names_the_missing_ones() {
     pkg.pull("alpha", &a, &text_manifest("a\n"));
     let r = pkg.run_hub(&hub, &["sync"]);
     r.code(0);
-    assert!(r.stdout.contains("Total prompts:     1\n"), "{}", r.stdout);
-    assert!(
-        r.stderr
-            .contains("1 prompt the package uses is not cached (gamma)"),
-        "{}",
-        r.stderr
-    );
+    has(&r.stdout, "Total prompts:     1\n");
+    has(&r.stderr, "1 prompt the package uses is not cached (gamma)");
     assert!(!pkg.text_path("gamma").exists());
     // --json: one object per package, stable keys.
     let j = pkg.run_hub(&hub, &["sync", "--all", "--json"]);
@@ -368,9 +339,9 @@ fn sync_errors_exit_non_zero_and_change_nothing() {
     // A prompt the hub does not have.
     let r = pkg.run_hub(&hub, &["sync", "nope"]);
     r.code(1);
-    assert!(r.stdout.contains("❌ nope: Error: "), "{}", r.stdout);
-    assert!(r.stdout.contains("not found"), "{}", r.stdout);
-    assert!(r.stdout.contains("Errors:            1\n"), "{}", r.stdout);
+    has(&r.stdout, "❌ nope: Error: ");
+    has(&r.stdout, "not found");
+    has(&r.stdout, "Errors:            1\n");
     assert_eq!(snapshot(pkg.path()), before);
 
     // An invalid name is a usage error before anything happens.
@@ -395,7 +366,7 @@ fn sync_errors_exit_non_zero_and_change_nothing() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("nothing was changed"), "{}", r.stderr);
+    has(&r.stderr, "nothing was changed");
     assert_eq!(snapshot(pkg.path()), before);
     hub.clear_faults();
 
@@ -408,8 +379,8 @@ fn sync_errors_exit_non_zero_and_change_nothing() {
         ],
     );
     r.code(1);
-    assert!(r.stderr.contains("refused the API key"), "{}", r.stderr);
-    assert!(!r.stderr.contains("wrong-key"), "{}", r.stderr);
+    has(&r.stderr, "refused the API key");
+    lacks(&r.stderr, "wrong-key");
 
     // Corrupt metadata beside an edited text: that prompt fails naming the ways out,
     // nothing is written.
@@ -419,9 +390,9 @@ fn sync_errors_exit_non_zero_and_change_nothing() {
     let before = snapshot(pkg.path());
     let r = pkg.run_hub(&hub, &["sync"]);
     r.code(1);
-    assert!(r.stdout.contains("❌ alpha: Error: "), "{}", r.stdout);
-    assert!(r.stdout.contains("metadata"), "{}", r.stdout);
-    assert!(r.stdout.contains("sync --force-pull"), "{}", r.stdout);
+    has(&r.stdout, "❌ alpha: Error: ");
+    has(&r.stdout, "metadata");
+    has(&r.stdout, "sync --force-pull");
     assert_eq!(snapshot(pkg.path()), before);
     // The way out it names: the hub's version, the edit backed up.
     pkg.run_hub(&hub, &["sync", "--force-pull", "alpha"])
@@ -460,7 +431,7 @@ fn an_unreachable_hub_is_a_clear_error() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("status --offline"), "{}", r.stderr);
+    has(&r.stderr, "status --offline");
     assert_eq!(snapshot(pkg.path()), before);
 }
 
@@ -521,7 +492,7 @@ fn push_with_tags_and_description_creates_the_commit_on_the_base() {
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("🏷️ alpha: tagged `prod`"), "{}", r.stdout);
+    has(&r.stdout, "🏷️ alpha: tagged `prod`");
     let meta = pkg.metadata("alpha");
     assert_eq!(meta.sync_direction.as_deref(), Some("push"));
     assert_eq!(meta.hub_commit_hash.as_deref(), Some(new.as_str()));
@@ -534,11 +505,9 @@ fn push_with_tags_and_description_creates_the_commit_on_the_base() {
     pkg.run(&["check", "--offline"]).code(0);
     let s = pkg.run_hub(&hub, &["sync"]);
     s.code(0);
-    assert!(
-        s.stdout
-            .contains("✅ alpha: Hub and local are identical - no sync needed"),
-        "{}",
-        s.stdout
+    has(
+        &s.stdout,
+        "✅ alpha: Hub and local are identical - no sync needed",
     );
     // Pushing again: nothing to push.
     let again = pkg.run_hub(&hub, &["push", "alpha", "--json"]);
@@ -553,17 +522,9 @@ fn push_with_tags_and_description_creates_the_commit_on_the_base() {
     pkg.edit("alpha", "Hello again\n");
     let r = pkg.run_hub(&hub, &["push", "alpha", "--tag", "prod"]);
     r.code(1);
-    assert!(
-        r.stdout.contains("⬆️ alpha: Pushed local changes"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("❌ alpha: tag `prod`: the hub refused"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("does not move tags"), "{}", r.stdout);
+    has(&r.stdout, "⬆️ alpha: Pushed local changes");
+    has(&r.stdout, "❌ alpha: tag `prod`: the hub refused");
+    has(&r.stdout, "does not move tags");
     let latest = hub.latest_commit("alpha").unwrap();
     assert_eq!(
         pkg.metadata("alpha").hub_commit_hash.as_deref(),
@@ -574,11 +535,9 @@ fn push_with_tags_and_description_creates_the_commit_on_the_base() {
     hub.put_prompt("alpha", text_manifest("Hub moved on\n"));
     let r = pkg.run_hub(&hub, &["push", "alpha"]);
     r.code(0);
-    assert!(
-        r.stdout
-            .contains("✅ alpha: Nothing to push - the hub has a newer version"),
-        "{}",
-        r.stdout
+    has(
+        &r.stdout,
+        "✅ alpha: Nothing to push - the hub has a newer version",
     );
 }
 
@@ -600,12 +559,8 @@ fn push_is_refused_after_the_hub_moved_and_allowed_with_force() {
         "{}",
         r.stdout
     );
-    assert!(
-        r.stdout.contains("prompt-sync push --force alpha"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.stdout.contains("prompt-sync diff alpha"), "{}", r.stdout);
+    has(&r.stdout, "prompt-sync push --force alpha");
+    has(&r.stdout, "prompt-sync diff alpha");
     assert!(no_writes(&hub), "{:?}", requests(&hub));
     assert_eq!(snapshot(pkg.path()), before);
     assert_eq!(hub.commits("alpha").len(), 2);
@@ -638,18 +593,13 @@ fn push_refuses_unmarked_edits_and_unknown_prompts() {
     let before = snapshot(pkg.path());
     let r = pkg.run_hub(&hub, &["push", "alpha", "nope"]);
     r.code(1);
-    assert!(
-        r.stdout.contains(
-            "⚠️ alpha: Not pushed - `alpha` was edited without `prompt-sync mark-edited alpha`"
-        ),
-        "{}",
-        r.stdout
+    has(
+        &r.stdout,
+        "⚠️ alpha: Not pushed - `alpha` was edited without `prompt-sync mark-edited alpha`",
     );
-    assert!(
-        r.stdout
-            .contains("❌ nope: Error: prompt `nope` is not in the cache; `prompt-sync new nope`"),
-        "{}",
-        r.stdout
+    has(
+        &r.stdout,
+        "❌ nope: Error: prompt `nope` is not in the cache; `prompt-sync new nope`",
     );
     assert!(no_writes(&hub));
     assert_eq!(snapshot(pkg.path()), before);
@@ -657,7 +607,7 @@ fn push_refuses_unmarked_edits_and_unknown_prompts() {
     pkg.run_hub(&hub, &["push", "../x"]).code(2);
     let r = pkg.run_hub(&hub, &["push", "alpha", "--tag", "a/b"]);
     r.code(2);
-    assert!(r.stderr.contains("invalid tag"), "{}", r.stderr);
+    has(&r.stderr, "invalid tag");
     pkg.run_hub(&hub, &["push", "alpha", "--tag", "latest"])
         .code(2);
 }
@@ -713,12 +663,7 @@ fn new_then_push_creates_the_prompt_on_the_hub() {
     assert_eq!(row(&s.stdout, "fresh")[1..3], ["new", "yes"]);
     let y = pkg.run_hub(&hub, &["sync"]);
     y.code(0);
-    assert!(
-        y.stdout
-            .contains("✏️ fresh: New prompt, not on the hub yet"),
-        "{}",
-        y.stdout
-    );
+    has(&y.stdout, "✏️ fresh: New prompt, not on the hub yet");
     // Diff shows all of it as added.
     let d = pkg.run_hub(&hub, &["diff", "fresh"]);
     d.code(0);
@@ -760,11 +705,7 @@ fn new_then_push_creates_the_prompt_on_the_hub() {
     // Pulling it back gives the same text.
     let y = pkg.run_hub(&hub, &["sync", "fresh"]);
     y.code(0);
-    assert!(
-        y.stdout.contains("✅ fresh: Hub and local are identical"),
-        "{}",
-        y.stdout
-    );
+    has(&y.stdout, "✅ fresh: Hub and local are identical");
     pkg.run_hub(&hub, &["check"]).code(0);
 }
 
@@ -776,7 +717,7 @@ fn new_from_a_file_checks_the_chat_format() {
     let before = snapshot(pkg.path());
     let r = pkg.run(&["new", "draft", "--chat", "--from", file.to_str().unwrap()]);
     r.code(1);
-    assert!(r.stderr.contains("sectioned format"), "{}", r.stderr);
+    has(&r.stderr, "sectioned format");
     assert_eq!(snapshot(pkg.path()), before);
     let r = pkg.run(&["new", "draft", "--from", file.to_str().unwrap()]);
     r.code(0);
@@ -818,27 +759,21 @@ fn diff_shows_hub_to_local_and_the_base_on_a_conflict() {
     let theirs = hub.put_prompt("alpha", text_manifest("one\ntwo\nthree\nfour\n"));
     let d = pkg.run_hub(&hub, &["diff", "alpha"]);
     d.code(0);
-    assert!(
-        d.stdout
-            .contains("# conflict: both the hub and the cache changed"),
-        "{}",
-        d.stdout
-    );
-    assert!(
-        d.stdout.contains(&format!(
+    has(&d.stdout, "# conflict: both the hub and the cache changed");
+    has(
+        &d.stdout,
+        &format!(
             "--- base/alpha@{}\n+++ hub/alpha@{}\n@@ -1,3 +1,4 @@\n one\n two\n three\n+four\n",
             &base[..8],
             &theirs[..8]
-        )),
-        "{}",
-        d.stdout
+        ),
     );
     // Equal texts.
     pkg.run_hub(&hub, &["restore", "alpha", "--hub"]).code(0);
     assert_eq!(pkg.text("alpha"), "one\ntwo\nthree\nfour\n");
     let d = pkg.run_hub(&hub, &["diff", "alpha", "--exit-code"]);
     d.code(0);
-    assert!(d.stdout.contains("are identical"), "{}", d.stdout);
+    has(&d.stdout, "are identical");
     assert_eq!(pkg.run_hub(&hub, &["diff", "nope"]).code, 1);
 }
 
@@ -885,7 +820,7 @@ fn status_online_shows_the_three_way_states() {
         r.stdout.lines().last().unwrap(),
         "6 prompts, 2 locally modified, 4 need attention"
     );
-    assert!(r.stderr.contains("`prompt-sync sync`"), "{}", r.stderr);
+    has(&r.stderr, "`prompt-sync sync`");
     assert!(no_writes(&hub));
     assert_eq!(snapshot(pkg.path()), before);
 
@@ -921,22 +856,14 @@ fn check_online_compares_with_the_hub_at_its_ref() {
     pkg.pull("beta", &b, &text_manifest("b\n"));
     let r = pkg.run_hub(&hub, &["check"]);
     r.code(0);
-    assert!(r.stdout.contains("all equal to the hub"), "{}", r.stdout);
+    has(&r.stdout, "all equal to the hub");
 
     hub.put_prompt("beta", text_manifest("b2\n"));
     let r = pkg.run_hub(&hub, &["check"]);
     r.code(1);
-    assert!(
-        r.stderr.contains("prompt `beta` is behind the hub"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("fix: run `prompt-sync sync beta`"),
-        "{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("`alpha`"), "{}", r.stderr);
+    has(&r.stderr, "prompt `beta` is behind the hub");
+    has(&r.stderr, "fix: run `prompt-sync sync beta`");
+    lacks(&r.stderr, "`alpha`");
     // Offline the cache alone passes.
     pkg.run_hub(&hub, &["check", "--offline"]).code(0);
     let j = pkg.run_hub(&hub, &["check", "--json"]);
@@ -991,9 +918,9 @@ fn workspace_runs_on_every_member_with_a_config() {
     let env = hub_env(&hub);
     let r = run_in_env(BIN, root.path(), &["--workspace", "--all"], &env);
     r.code(0);
-    assert!(r.stdout.contains("== member-a ("), "{}", r.stdout);
-    assert!(r.stdout.contains("== member-b ("), "{}", r.stdout);
-    assert!(!r.stdout.contains("plain"), "{}", r.stdout);
+    has(&r.stdout, "== member-a (");
+    has(&r.stdout, "== member-b (");
+    lacks(&r.stdout, "plain");
     assert_eq!(
         fs::read_to_string(root.path().join("a/prompts/langsmith_cache/one.txt")).unwrap(),
         "1\n"
@@ -1020,7 +947,7 @@ fn workspace_runs_on_every_member_with_a_config() {
     // Without --workspace the virtual manifest is not a package, and the hint says so.
     let v = run_in_env(BIN, root.path(), &["status"], &env);
     v.code(1);
-    assert!(v.stderr.contains("workspace manifest"), "{}", v.stderr);
+    has(&v.stderr, "workspace manifest");
 }
 
 #[test]
@@ -1043,7 +970,7 @@ fn verbose_output_names_the_hub_but_never_the_key() {
             "{args:?}: {}",
             r.stderr
         );
-        assert!(r.stderr.contains("API key set (not shown)"), "{}", r.stderr);
+        has(&r.stderr, "API key set (not shown)");
     }
     // A key with a stray newline is refused without echoing it.
     let r = pkg.run_env(

@@ -292,3 +292,18 @@ pub fn requests(hub: &FakeHub) -> Vec<String> {
 pub fn no_writes(hub: &FakeHub) -> bool {
     hub.requests().iter().all(|r| r.method == "GET")
 }
+
+/// Asserts that `out` contains `needle`, showing `out` when it does not.
+#[track_caller]
+pub fn has(out: &str, needle: &str) {
+    assert!(out.contains(needle), "expected {needle:?} in:\n{out}");
+}
+
+/// Asserts that `out` does not contain `needle`, showing `out` when it does.
+#[track_caller]
+pub fn lacks(out: &str, needle: &str) {
+    assert!(
+        !out.contains(needle),
+        "did not expect {needle:?} in:\n{out}"
+    );
+}
