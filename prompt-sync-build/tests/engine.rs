@@ -90,6 +90,14 @@ fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
     out
 }
 
+/// Marks `n` as locally edited, as `prompt-sync mark-edited` does.
+fn mark_edited(store: &Store, n: &str) -> PromptName {
+    let name = PromptName::new(n).unwrap();
+    let lock = store.lock_exclusive(|_| {}).unwrap();
+    store.mark_edited(&lock, &name).unwrap();
+    name
+}
+
 fn read(store: &Store, n: &str) -> String {
     store
         .read_text(&PromptName::new(n).unwrap())
@@ -249,10 +257,7 @@ fn marked_chat_edit_is_pushed_with_its_parent_and_round_trips() {
         ..SyncOptions::default()
     };
     sync(&store, &hub, &t, &opts);
-    let name = PromptName::new("chat").unwrap();
-    let lock = store.lock_exclusive(|_| {}).unwrap();
-    store.mark_edited(&lock, &name).unwrap();
-    drop(lock);
+    let name = mark_edited(&store, "chat");
     let edited = "=== system ===\nYou are terse, {persona}.\n=== placeholder: history ===\n\n=== human ===\n{q}";
     fs::write(store.layout().text_path(&name), edited).unwrap();
     let r = sync(&store, &hub, &t, &opts);
@@ -418,10 +423,7 @@ fn auto_push_keeps_a_marked_edit_of_a_prompt_that_follows_a_tag() {
     }];
     sync(&store, &hub, &t, &SyncOptions::default());
     assert_eq!(read(&store, "r"), "v1");
-    let name = PromptName::new("r").unwrap();
-    let lock = store.lock_exclusive(|_| {}).unwrap();
-    store.mark_edited(&lock, &name).unwrap();
-    drop(lock);
+    let name = mark_edited(&store, "r");
     fs::write(store.layout().text_path(&name), "mine").unwrap();
     let opts = SyncOptions {
         auto_push: true,
@@ -448,10 +450,7 @@ fn auto_push_rechecks_the_newest_commit_before_pushing() {
     hub.put("a", text("A"));
     let t = targets(&["a"]);
     sync(&store, &hub, &t, &SyncOptions::default());
-    let name = PromptName::new("a").unwrap();
-    let lock = store.lock_exclusive(|_| {}).unwrap();
-    store.mark_edited(&lock, &name).unwrap();
-    drop(lock);
+    let name = mark_edited(&store, "a");
     fs::write(store.layout().text_path(&name), "mine").unwrap();
     let opts = SyncOptions {
         auto_push: true,
@@ -483,10 +482,7 @@ fn auto_push_goes_on_top_of_a_hub_commit_that_kept_the_text() {
     let mut settings = chat("S", "{q}");
     settings["kwargs"]["metadata"]["team"] = json!("ops");
     let c1 = hub.put("chat", settings);
-    let name = PromptName::new("chat").unwrap();
-    let lock = store.lock_exclusive(|_| {}).unwrap();
-    store.mark_edited(&lock, &name).unwrap();
-    drop(lock);
+    let name = mark_edited(&store, "chat");
     let path = store.layout().text_path(&name);
     let edited = fs::read_to_string(&path).unwrap().replace("{q}", "Q: {q}");
     fs::write(&path, &edited).unwrap();
@@ -704,10 +700,7 @@ fn a_push_dry_run_reads_under_the_shared_lock_to_the_end() {
     let hub = MemoryHub::default();
     hub.put("a", text("A"));
     sync(&store, &hub, &targets(&["a"]), &SyncOptions::default());
-    let name = PromptName::new("a").unwrap();
-    let lock = store.lock_exclusive(|_| {}).unwrap();
-    store.mark_edited(&lock, &name).unwrap();
-    drop(lock);
+    let name = mark_edited(&store, "a");
     fs::write(store.layout().text_path(&name), "mine").unwrap();
     let probe = LockProbe {
         hub: &hub,
