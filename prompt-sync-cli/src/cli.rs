@@ -35,7 +35,8 @@ pub(crate) struct Cli {
     pub manifest_path: Option<PathBuf>,
 
     /// Work on every workspace member with [package.metadata.prompt-sync]
-    /// (status, sync, check, repair)
+    /// (status, sync, check, repair), or on the member that has the named prompt
+    /// (push, diff, mark-edited, restore)
     #[arg(long, global = true)]
     pub workspace: bool,
 
@@ -261,6 +262,15 @@ impl Command {
         matches!(
             self,
             Command::Status(_) | Command::Sync(_) | Command::Check(_) | Command::Repair
+        )
+    }
+
+    /// True for the commands that, with `--workspace`, run in the member that has the
+    /// prompts they name.
+    pub(crate) fn finds_member(&self) -> bool {
+        matches!(
+            self,
+            Command::Push(_) | Command::Diff(_) | Command::MarkEdited { .. } | Command::Restore(_)
         )
     }
 }

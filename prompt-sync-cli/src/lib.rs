@@ -40,16 +40,18 @@ mod textdiff;
 mod ui;
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
 use serde_json::{Value, json};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, DiffArgs, RestoreArgs};
 use crate::error::{CliError, EXIT_FAILURE, parse_name};
 use crate::package::Package;
 use crate::ui::Ui;
+use prompt_sync_core::PromptName;
 
 /// How the program was started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,14 +133,25 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
         ..
     } = cli;
     let (command, original) = original::resolve(command, original)?;
-    if workspace && !command.takes_workspace() {
+    if workspace && !command.takes_workspace() && !command.finds_member() {
         return Err(CliError::usage(format!(
-            "`{}` works on one package; --workspace goes with status, sync, check and repair",
+            "`{}` works on one package; --workspace goes with status, sync, check and repair (every member), and with push, diff, mark-edited and restore (the member that has the prompt)",
             command.name()
         ))
         .hint("pass --manifest-path the Cargo.toml of the package instead"));
     }
-    let manifest = manifest_path.as_deref();
+    // With --workspace, a command that names one prompt runs in the member that has it.
+    let member = match (&command, workspace) {
+        (Command::Diff(DiffArgs { name, .. }), true)
+        | (Command::Restore(RestoreArgs { name, .. }), true)
+        | (Command::MarkEdited { name }, true) => Some(member_with(
+            manifest_path.as_deref(),
+            &parse_name(name)?,
+            ui,
+        )?),
+        _ => None,
+    };
+    let manifest = member.as_deref().or(manifest_path.as_deref());
     let each = |ui: &Ui| Package::open_all(manifest, workspace, ui);
     match &command {
         Command::Status(args) => {
@@ -178,6 +191,32 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
                     names.clone()
                 };
                 sync::run(pkg, &mine, args, &ui, out)
+            });
+            finish(ran, args.json, &ui, Some(args.dry_run))
+        }
+        Command::Push(args) if workspace => {
+            let names = push::parse_args(args)?;
+            let ui = if args.json { ui.for_json() } else { *ui };
+            // Each name in the member that has it, member by member.
+            let mut by_member: Vec<(PathBuf, Vec<PromptName>)> = Vec::new();
+            for name in names {
+                let m = member_with(manifest, &name, &ui)?;
+                match by_member.iter_mut().find(|(p, _)| *p == m) {
+                    Some((_, list)) => list.push(name),
+                    None => by_member.push((m, vec![name])),
+                }
+            }
+            let mut packages = Vec::with_capacity(by_member.len());
+            for (m, _) in &by_member {
+                packages.push(Package::open(Some(m), &ui)?);
+            }
+            let ran = for_each(&packages, &ui, args.json, |pkg, out| {
+                let names = by_member
+                    .iter()
+                    .find(|(m, _)| *m == pkg.manifest)
+                    .map(|(_, n)| n.as_slice())
+                    .unwrap_or_default();
+                push::run(pkg, names, args, &ui, out)
             });
             finish(ran, args.json, &ui, Some(args.dry_run))
         }
@@ -300,6 +339,40 @@ fn finish(ran: Ran, json: bool, ui: &Ui, dry_run: Option<bool>) -> Result<u8, Cl
             Ok(EXIT_FAILURE)
         }
         None => Ok(if ran.problems { EXIT_FAILURE } else { 0 }),
+    }
+}
+
+/// With `--workspace`: the `Cargo.toml` of the member that configures, uses or caches
+/// `name`. Members that share one cache directory and follow the same ref for it count
+/// as one; several other members, or none, are a usage error naming them.
+fn member_with(manifest: Option<&Path>, name: &PromptName, ui: &Ui) -> Result<PathBuf, CliError> {
+    let members = Package::open_all(manifest, true, ui)?;
+    let found: Vec<&Package> = members
+        .iter()
+        .filter(|pkg| pkg.all_prompts().is_ok_and(|p| p.contains(name)))
+        .collect();
+    let same = |a: &Package, b: &Package| {
+        a.store.layout().root() == b.store.layout().root() && a.hub_ref(name) == b.hub_ref(name)
+    };
+    match found.as_slice() {
+        [] => Err(CliError::usage(format!(
+            "no workspace member configures, uses or caches `{name}`"
+        ))
+        .hint(
+            "run the command in the member's directory, or pass --manifest-path MEMBER/Cargo.toml",
+        )),
+        [first, rest @ ..] if rest.iter().all(|p| same(first, p)) => Ok(first.manifest.clone()),
+        many => {
+            let list: Vec<String> = many
+                .iter()
+                .map(|p| format!("{} ({})", p.name, p.manifest.display()))
+                .collect();
+            Err(CliError::usage(format!(
+                "`{name}` is in several workspace members: {}",
+                list.join(", ")
+            ))
+            .hint("pick one with --manifest-path MEMBER/Cargo.toml instead of --workspace"))
+        }
     }
 }
 

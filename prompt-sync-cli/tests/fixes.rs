@@ -491,3 +491,59 @@ fn crlf_line_endings_are_named_and_restore_fixes_them() {
     assert_eq!(pkg.text("alpha"), "line one\nline two\n");
     pkg.run(&["check", "--offline"]).code(0);
 }
+
+/// With --workspace, the commands that name a prompt run in the member that has it.
+#[test]
+fn workspace_finds_the_member_of_a_named_prompt() {
+    let hub = hub();
+    hub.put_prompt("one", text_manifest("1\n"));
+    hub.put_prompt("two", text_manifest("2\n"));
+    let root = workspace();
+    let env = hub_env(&hub);
+    let run = |args: &[&str]| run_in_env(BIN, root.path(), args, &env);
+    run(&["sync", "--workspace", "--all"]).code(0);
+    let two = root.path().join("b/prompts/langsmith_cache/two.txt");
+
+    let r = run(&["mark-edited", "--workspace", "two"]);
+    r.code(0);
+    has(&r.stdout, "Marked two as locally modified");
+    fs::write(&two, "2, edited\n").unwrap();
+    let r = run(&["diff", "--workspace", "two", "--offline"]);
+    r.code(0);
+    has(&r.stdout, "+2, edited");
+    // Names in different members: each pushed from its own member.
+    let r = run(&["push", "--workspace", "two", "one"]);
+    r.code(0);
+    has(&r.stdout, "== member-b (");
+    has(&r.stdout, "two: Pushed local changes to hub");
+    has(&r.stdout, "== member-a (");
+    let commits = hub.commits("two");
+    assert_eq!(
+        commits.last().unwrap().1["kwargs"]["template"],
+        "2, edited\n"
+    );
+    run(&["restore", "--workspace", "two", "--list"]).code(0);
+
+    // No member has it: a usage error naming the way out.
+    let r = run(&["diff", "--workspace", "nope"]);
+    r.code(2);
+    has(
+        &r.stderr,
+        "no workspace member configures, uses or caches `nope`",
+    );
+    // Two members with their own caches have it: name them, change nothing.
+    let a = root.path().join("a/Cargo.toml");
+    let toml = fs::read_to_string(&a)
+        .unwrap()
+        .replace("[\"one\"]", "[\"one\", \"two\"]");
+    fs::write(&a, toml).unwrap();
+    let r = run(&["mark-edited", "--workspace", "two"]);
+    r.code(2);
+    has(
+        &r.stderr,
+        "`two` is in several workspace members: member-a (",
+    );
+    has(&r.stderr, "--manifest-path");
+    // `new` names a prompt no member has yet.
+    run(&["new", "--workspace", "three"]).code(2);
+}

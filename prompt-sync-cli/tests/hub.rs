@@ -941,9 +941,14 @@ fn workspace_runs_on_every_member_with_a_config() {
     assert_eq!(names, ["member-a", "member-b"]);
     let c = run_in_env(BIN, root.path(), &["check", "--workspace"], &env);
     c.code(0);
-    // Commands about one prompt need one package.
+    // A command about one prompt runs in the member that has it.
     let p = run_in_env(BIN, root.path(), &["push", "one", "--workspace"], &env);
-    p.code(2);
+    p.code(0);
+    has(&p.stdout, "one: Hub and local are identical");
+    // `new` names a prompt no member has: it needs one package.
+    let n = run_in_env(BIN, root.path(), &["new", "x", "--workspace"], &env);
+    n.code(2);
+    has(&n.stderr, "--workspace goes with");
     // Without --workspace the virtual manifest is not a package, and the hint says so.
     let v = run_in_env(BIN, root.path(), &["status"], &env);
     v.code(1);
