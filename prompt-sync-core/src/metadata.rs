@@ -18,9 +18,11 @@ use crate::model::{PromptKind, TemplateFormat};
 use crate::name::PromptName;
 use crate::timestamp;
 
-/// Metadata files larger than this are refused as corrupt (a real one is a few KiB
-/// plus its manifest).
-pub const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
+/// Metadata files larger than this are refused as corrupt. A real one is a few KiB
+/// plus its manifest, which holds the prompt's text (up to the store's 16 MiB text
+/// limit, and longer once JSON-escaped); while a write is in progress the file also
+/// keeps the previous metadata, so it may hold two manifests.
+pub const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A write in progress: set before the text is renamed into place, cleared after.
 /// A reader that finds it, with a text that does not match, knows a sync was

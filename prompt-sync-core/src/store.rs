@@ -515,6 +515,34 @@ mod tests {
         PromptName::new(s).unwrap()
     }
 
+    /// A write in progress keeps the previous metadata beside the new one: with a big
+    /// prompt (the hub sends up to 10 MiB) that is two big manifests, and it must still
+    /// read as an interrupted write, not as corrupt metadata.
+    #[test]
+    fn a_pending_write_of_a_big_prompt_reads_as_interrupted() {
+        let (_d, store, lock) = setup();
+        let big = "x".repeat(9 * 1024 * 1024);
+        let mut m = meta_for(&n("p"), &big);
+        m.manifest = Some(serde_json::json!({ "template": big }));
+        store.write(&lock, &n("p"), &big, &m).unwrap();
+        let mut pending = m.clone();
+        pending.pending_write = Some(PendingWrite {
+            incoming_hash: sha256_hex(b"new"),
+            previous: Some(Box::new(serde_json::to_value(&m).unwrap())),
+            previous_raw: None,
+            previous_absent: false,
+        });
+        let path = store.layout().metadata_path(&n("p"));
+        fs::write(&path, pending.to_json_bytes()).unwrap();
+        assert!(fs::metadata(&path).unwrap().len() > 18 * 1024 * 1024);
+        let read = store.read_metadata(&n("p")).unwrap().unwrap();
+        assert!(read.pending_write.is_some());
+        assert!(store.needs_repair().unwrap());
+        // The repair rolls back to the previous metadata (the new text never arrived).
+        assert!(!store.repair(&lock).unwrap().is_empty());
+        assert_eq!(store.read_metadata(&n("p")).unwrap().unwrap(), m);
+    }
+
     #[test]
     fn write_then_read_and_backup_on_replace() {
         let (_d, store, lock) = setup();
