@@ -74,18 +74,18 @@ impl<'t> Src<'t> {
     }
 
     /// A string literal holding exactly `text`: a raw string with as many `#` as it
-    /// needs, or (for a text with a carriage return, which a raw string cannot hold)
-    /// an escaped one.
+    /// needs, or an escaped one for a text a raw string cannot hold (a carriage return,
+    /// or a `"` followed by more than the 255 `#` rustc allows).
     pub(crate) fn str(&mut self, text: &str) -> &mut Self {
-        if text.contains('\r') {
-            let _ = write!(self.out, "{text:?}");
-            return self;
-        }
         let hashes = text
             .match_indices('"')
             .map(|(i, _)| 1 + text[i + 1..].bytes().take_while(|&b| b == b'#').count())
             .max()
             .unwrap_or(0);
+        if text.contains('\r') || hashes > 255 {
+            let _ = write!(self.out, "{text:?}");
+            return self;
+        }
         self.out.push('r');
         push_hashes(&mut self.out, hashes);
         self.out.push('"');
@@ -210,6 +210,8 @@ mod tests {
         assert_eq!(lit("a \"quote\""), "r#\"a \"quote\"\"#");
         assert_eq!(lit("x\"## y"), "r###\"x\"## y\"###");
         assert_eq!(lit("cr\r\n"), "\"cr\\r\\n\"");
+        let many = format!("\"{}", "#".repeat(300));
+        assert!(lit(&many).starts_with('"'), "rustc takes at most 255 `#`");
         for text in [
             "",
             "\"",
@@ -218,6 +220,7 @@ mod tests {
             "tab\tand\nnewline \\ back",
             "é ü ✓",
             "\0nul",
+            &many,
         ] {
             let l = lit(text);
             let parsed: syn::LitStr = syn::parse_str(&l).unwrap_or_else(|e| panic!("{l}: {e}"));
