@@ -245,11 +245,13 @@ pub fn verify(store: &Store, name: &PromptName) -> Result<Verified, Failure> {
             }));
         }
     };
+    // Only an interrupted write leaves the marker (a finished one writes the metadata
+    // without it): whatever the text is, it may not be the one the metadata describes.
+    if metadata.pending_write.is_some() {
+        return Err(fail(Problem::Interrupted));
+    }
     let sha256 = sha256_hex(text.as_bytes());
     if sha256 != metadata.local_content_hash && !metadata.locally_modified {
-        if metadata.pending_write.is_some() {
-            return Err(fail(Problem::Interrupted));
-        }
         let recorded = metadata.local_content_hash.clone();
         return Err(fail(
             if metadata.hub_content_hash.as_deref() == Some(sha256.as_str()) {
@@ -409,6 +411,24 @@ mod tests {
         let f = verify(&store, &n("p")).unwrap_err();
         assert!(matches!(f.problem, Problem::Interrupted), "{f}");
         assert!(f.to_string().contains("prompt-sync repair"), "{f}");
+    }
+
+    /// A write that marks the prompt as a local edit (`restore --backup`), killed before
+    /// its text arrived: the old text must not pass as the marked edit.
+    #[test]
+    fn an_interrupted_write_of_a_marked_edit_is_interrupted() {
+        let (_d, store) = store_with("v1");
+        let mut m = store.read_metadata(&n("p")).unwrap().unwrap();
+        m.locally_modified = true;
+        m.local_content_hash = sha256_hex(b"from a backup");
+        m.pending_write = Some(crate::metadata::PendingWrite {
+            incoming_hash: sha256_hex(b"from a backup"),
+            ..Default::default()
+        });
+        crate::fsio::atomic_write(&store.layout().metadata_path(&n("p")), &m.to_json_bytes())
+            .unwrap();
+        let f = verify(&store, &n("p")).unwrap_err();
+        assert!(matches!(f.problem, Problem::Interrupted), "{f}");
     }
 
     #[test]
