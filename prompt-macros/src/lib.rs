@@ -101,9 +101,20 @@ impl Parse for Args {
                 break;
             }
             let pair_usage = "expected `variable = value` after the prompt name, e.g. `prompt!(\"summarizer\", text = article)`";
-            let ident: Ident = input
-                .parse()
-                .map_err(|e| syn::Error::new(e.span(), pair_usage))?;
+            let ident: Ident = match input.parse() {
+                Ok(ident) => ident,
+                Err(e) => {
+                    // A keyword (`type = …`): name the raw form that works.
+                    let fork = input.fork();
+                    return Err(match Ident::parse_any(&fork) {
+                        Ok(kw) if fork.peek(Token![=]) => syn::Error::new(
+                            kw.span(),
+                            format!("`{kw}` is a Rust keyword: write the variable as `r#{kw} = …`"),
+                        ),
+                        _ => syn::Error::new(e.span(), pair_usage),
+                    });
+                }
+            };
             if !input.peek(Token![=]) {
                 return Err(syn::Error::new(ident.span(), pair_usage));
             }

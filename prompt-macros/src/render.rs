@@ -354,6 +354,10 @@ fn check_names(ctx: &Ctx<'_, '_>, args: &Args) -> syn::Result<()> {
     Err(match problem {
         VarsProblem::Missing(missing) => {
             let hint = match missing.iter().find(|m| syn::parse_str::<Ident>(m).is_err()) {
+                // A keyword other than `self`, `Self`, `super` and `crate` has a raw form.
+                Some(m) if syn::parse_str::<Ident>(&format!("r#{m}")).is_ok() => {
+                    format!(" (`{m}` is a Rust keyword: write it `r#{m} = …`)")
+                }
                 Some(m) => format!(
                     " (`{m}` is not a Rust identifier, so `prompt!` cannot name it: render this \
                      prompt at run time with `format`)"

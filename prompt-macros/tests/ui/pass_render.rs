@@ -10,6 +10,8 @@ fn main() {
     assert_eq!(text, "Hello Ada!\n");
     assert_eq!(text, GREETING.format(&[("name", "Ada")]).unwrap());
     assert_eq!(prompt_sync::prompt!("greeting", name = 42), "Hello 42!\n");
+    // A keyword variable, written raw.
+    assert_eq!(prompt_sync::prompt!("keyword", r#type = 2, x = 1), "2 1");
     assert_eq!(prompt_sync::prompt!("greeting", r#name = 'x',), "Hello x!\n");
 
     // A chat prompt renders to messages; a placeholder takes messages.
