@@ -8,7 +8,7 @@
 use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
 
-use prompt_sync_core::layout::BUILD_TRACKS_CACHE_ENV;
+use prompt_sync_core::layout::{BUILD_TRACKS_CACHE_ENV, CACHE_DIR_ENV};
 use prompt_sync_core::model::{ChatMessage, PromptBody, PromptKind, Role, TemplateFormat};
 use prompt_sync_core::render::{PartSpec, PlanInput};
 
@@ -27,15 +27,19 @@ pub(crate) fn expand(found: &Found, input: &PlanInput<'_>) -> TokenStream2 {
         out.code("{");
     }
     if track {
-        // Tracking both files makes rustc rebuild the crate when either changes. A
+        // Tracking both files makes rustc rebuild the crate when either changes, and
+        // so do the config files and the variable that choose the cache directory. A
         // path that is not UTF-8 cannot be tracked this way.
-        for path in [&v.text_path, &v.metadata_path] {
+        for path in tracked_files(found) {
             if let Some(p) = path.to_str() {
                 out.code("const _:&[u8]=::core::include_bytes!(")
                     .str(p)
                     .code(");");
             }
         }
+        out.code("const _: ::core::option::Option<&str>=::core::option_env!(")
+            .str(CACHE_DIR_ENV)
+            .code(");");
     }
     if in_static {
         out.code("static __PROMPT_SYNC_EMBEDDED: ::prompt_sync::private::Embedded=");
@@ -177,19 +181,31 @@ fn needs_tracking(found: &Found) -> bool {
     std::env::var_os("OUT_DIR").is_none() || found.cache_root.as_os_str() != tracked
 }
 
-/// `include_bytes!` of the text and the metadata, unless the build script tracks the
-/// cache (see [`needs_tracking`]): rustc rebuilds the crate when either changes.
+/// The files a crate without the build script must track for this prompt: its text
+/// and metadata, and the `Cargo.toml` files whose config chose the cache directory.
+fn tracked_files(found: &Found) -> impl Iterator<Item = &std::path::Path> {
+    [&found.text_path, &found.metadata_path]
+        .into_iter()
+        .chain(&found.config_files)
+        .map(|p| p.as_path())
+}
+
+/// `include_bytes!` of the [`tracked_files`] and `option_env!` of `PROMPT_SYNC_DIR`,
+/// unless the build script tracks the cache (see [`needs_tracking`]): rustc rebuilds the
+/// crate when any of them changes.
 pub(crate) fn tracked(found: &Found) -> TokenStream2 {
     if !needs_tracking(found) {
         return TokenStream2::new();
     }
-    let items = [&found.text_path, &found.metadata_path]
-        .into_iter()
+    let items = tracked_files(found)
         .filter_map(|p| path_literal(p).ok())
         .map(|lit| {
             quote!(
                 const _: &[u8] = ::core::include_bytes!(#lit);
             )
         });
-    quote!(#(#items)*)
+    quote!(
+        #(#items)*
+        const _: ::core::option::Option<&str> = ::core::option_env!(#CACHE_DIR_ENV);
+    )
 }

@@ -37,6 +37,8 @@ pub(crate) struct Found {
     pub(crate) metadata_path: PathBuf,
     /// The cache directory.
     pub(crate) cache_root: PathBuf,
+    /// The `Cargo.toml` files the cache directory's config was read from.
+    pub(crate) config_files: Vec<PathBuf>,
 }
 
 impl Found {
@@ -68,6 +70,7 @@ pub(crate) fn find(store: &Store, name: &PromptName, package_dir: &Path) -> Resu
         text_path: v.text_path,
         metadata_path: v.metadata_path,
         cache_root: store.layout().root().to_owned(),
+        config_files: Vec::new(),
     })
 }
 
@@ -103,6 +106,7 @@ fn from_index(store: &Store, name: &PromptName, out_dir: &Path) -> Option<Found>
         text_path,
         metadata_path,
         cache_root: layout.root().to_owned(),
+        config_files: Vec::new(),
     };
     found.plan_input().is_some().then_some(found)
 }

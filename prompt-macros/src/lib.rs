@@ -143,33 +143,67 @@ fn load(lit: &LitStr) -> Result<Found, String> {
         .ok_or_else(|| {
             "CARGO_MANIFEST_DIR is not set: `prompt!` must be compiled by cargo".to_owned()
         })?;
-    let layout = resolve_layout(&package_dir)?;
+    let (layout, config_files) = resolve_layout(&package_dir)?;
     let store = Store::new(layout);
     let show = |e: &Error| relative(&e.to_string(), &package_dir);
     let _lock = store.lock_shared(|_| {}).map_err(|e| show(&e))?;
-    found::find(&store, &name, &package_dir)
+    let mut found = found::find(&store, &name, &package_dir)?;
+    found.config_files = config_files;
+    Ok(found)
 }
 
-/// The cache layout of a package, resolved once per compilation: the proc-macro
-/// library stays loaded while rustc expands every `prompt!` of a crate, so the config
-/// (one or more `Cargo.toml` parses) is read once, not once per call.
-fn resolve_layout(package_dir: &Path) -> Result<CacheLayout, String> {
-    type Resolved = Vec<(PathBuf, Result<CacheLayout, String>)>;
-    static RESOLVED: Mutex<Resolved> = Mutex::new(Vec::new());
+/// The cache layout of a package and the `Cargo.toml` files its config came from.
+///
+/// Resolved once per compilation: the proc-macro library stays loaded while rustc
+/// expands every `prompt!` of a crate, so the config (one or more `Cargo.toml` parses)
+/// is read once, not once per call. A process that lives longer (rust-analyzer's
+/// proc-macro server) reads it again when `PROMPT_SYNC_DIR` or one of those files
+/// changed.
+fn resolve_layout(package_dir: &Path) -> Result<(CacheLayout, Vec<PathBuf>), String> {
+    struct Resolved {
+        package_dir: PathBuf,
+        env: Option<std::ffi::OsString>,
+        /// The config files with their modification times.
+        files: Vec<(PathBuf, Option<std::time::SystemTime>)>,
+        result: Result<CacheLayout, String>,
+    }
+    static RESOLVED: Mutex<Vec<Resolved>> = Mutex::new(Vec::new());
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let env = std::env::var_os(CACHE_DIR_ENV);
     let mut resolved = RESOLVED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, r)) = resolved.iter().find(|(dir, _)| dir == package_dir) {
-        return r.clone();
+    let current = |r: &Resolved| {
+        r.package_dir == package_dir
+            && r.env == env
+            && r.files.iter().all(|(p, t)| modified(p) == *t)
+    };
+    if let Some(r) = resolved.iter().find(|r| current(r)) {
+        let files = r.files.iter().map(|(p, _)| p.clone()).collect();
+        return r.result.clone().map(|layout| (layout, files));
     }
-    let r = Config::load(package_dir)
-        .map_err(|e| relative(&e.to_string(), package_dir))
-        .map(|config| {
-            let env = std::env::var_os(CACHE_DIR_ENV);
-            CacheLayout::resolve(package_dir, config.cache_dir.as_deref(), env.as_deref())
-        });
-    resolved.push((package_dir.to_owned(), r.clone()));
-    r
+    let (result, files) = match Config::load(package_dir) {
+        Ok(config) => (
+            Ok(CacheLayout::resolve(
+                package_dir,
+                config.cache_dir.as_deref(),
+                env.as_deref(),
+            )),
+            config.manifest_files,
+        ),
+        Err(e) => (
+            Err(relative(&e.to_string(), package_dir)),
+            vec![package_dir.join("Cargo.toml")],
+        ),
+    };
+    resolved.retain(|r| r.package_dir != package_dir);
+    resolved.push(Resolved {
+        package_dir: package_dir.to_owned(),
+        env,
+        files: files.iter().map(|p| (p.clone(), modified(p))).collect(),
+        result: result.clone(),
+    });
+    result.map(|layout| (layout, files))
 }
 
 fn relative(msg: &str, base: &Path) -> String {

@@ -158,6 +158,29 @@ fn editing_the_cache_rebuilds_the_crate_through_include_bytes_alone() {
     let out = app.build(&env).unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&app.run(&[]).unwrap()), "second\n");
+    // Another cache directory, chosen by the environment, then by the config: each
+    // choice rebuilds (the macro tracks `PROMPT_SYNC_DIR` and `Cargo.toml` too).
+    let other = app.path().join("other_cache");
+    pull_into(&other, "motd", "c3", &text_manifest("third", &[])).unwrap();
+    let out = app
+        .build(&[
+            ("PROMPT_SYNC_OFFLINE", "1"),
+            ("PROMPT_SYNC_DIR", "other_cache"),
+        ])
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "third\n");
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "second\n");
+    let toml = app.path().join("Cargo.toml");
+    let config = fs::read_to_string(&toml)
+        .unwrap()
+        .replace("prompts = []", "prompts = []\ncache_dir = \"other_cache\"");
+    fs::write(&toml, config).unwrap();
+    let out = app.build(&env).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "third\n");
 }
 
 /// Dates `paths` a minute back, as files from an older checkout are.
