@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use proc_macro::TokenStream;
-use proc_macro2::{Span, TokenStream as TokenStream2};
+use proc_macro2::{Group, Spacing, Span, TokenStream as TokenStream2, TokenTree};
 use quote::quote;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -37,9 +37,82 @@ mod found;
 mod plan_tokens;
 mod render;
 
-/// Embeds a cached prompt, or renders it; see the `prompt-sync` crate.
+/// Embeds a cached prompt, or renders it; see the `prompt-sync` crate, whose
+/// `prompt!` calls this with its own path first: `prompt!($crate; "name", …)`. Without
+/// that prefix the expansion names the runtime `::prompt_sync`.
 #[proc_macro]
 pub fn prompt(input: TokenStream) -> TokenStream {
+    let (krate, input) = split_crate_path(input.into());
+    let expansion: TokenStream2 = expand_prompt(input).into();
+    rename_crate(expansion, &krate).into()
+}
+
+/// `$crate ; rest` as (`$crate`, rest); anything else as (`::prompt_sync`, all of it).
+fn split_crate_path(input: TokenStream2) -> (TokenStream2, TokenStream) {
+    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
+    match tokens.as_slice() {
+        [TokenTree::Ident(krate), TokenTree::Punct(semi), rest @ ..]
+            if krate == "$crate" && semi.as_char() == ';' =>
+        {
+            (
+                TokenTree::Ident(krate.clone()).into(),
+                rest.iter().cloned().collect::<TokenStream2>().into(),
+            )
+        }
+        _ => (quote!(::prompt_sync), input.into()),
+    }
+}
+
+/// The expansion with every `::prompt_sync` path start replaced by `krate`. The code
+/// is generated naming `::prompt_sync` (written as text, then lexed); the user's own
+/// tokens inside it never start with that path, since it is not a path they can
+/// write when the runtime is renamed, and otherwise it means the same crate.
+fn rename_crate(tokens: TokenStream2, krate: &TokenStream2) -> TokenStream2 {
+    if krate.to_string() == "::prompt_sync" {
+        return tokens;
+    }
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i..] {
+            [
+                TokenTree::Punct(a),
+                TokenTree::Punct(b),
+                TokenTree::Ident(name),
+                ..,
+            ] if a.as_char() == ':'
+                && a.spacing() == Spacing::Joint
+                && b.as_char() == ':'
+                && name == "prompt_sync"
+                && !matches!(out.last(), Some(TokenTree::Ident(_))) =>
+            {
+                // Resolved as `krate`, reported where the generated path was (an error
+                // about a value's type then points at the value, not the whole call).
+                out.extend(krate.clone().into_iter().map(|mut t| {
+                    t.set_span(t.span().located_at(name.span()));
+                    t
+                }));
+                i += 3;
+            }
+            [TokenTree::Group(g), ..] => {
+                let mut group = Group::new(g.delimiter(), rename_crate(g.stream(), krate));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+                i += 1;
+            }
+            [t, ..] => {
+                out.push(t.clone());
+                i += 1;
+            }
+            [] => break,
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The expansion of `prompt!(args)`, naming the runtime `::prompt_sync`.
+fn expand_prompt(input: TokenStream) -> TokenStream {
     let args = match syn::parse::<Args>(input) {
         Ok(a) => a,
         Err(e) => return e.to_compile_error().into(),

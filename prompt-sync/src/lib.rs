@@ -79,7 +79,16 @@ pub use message::{Message, MessageTemplate, Role};
 ///   be left out. Partial variables from the hub fill what is not given. Templates the
 ///   macro cannot render from `Display` values (mustache sections, dotted names) are a
 ///   compile error pointing to [`Prompt::format_json`].
-pub use prompt_macros::prompt;
+///
+/// The expansion names this crate through `$crate`, so `prompt!` also works when the
+/// dependency is renamed (`ps = { package = "prompt-sync" }`) or re-exported by another
+/// crate.
+#[macro_export]
+macro_rules! prompt {
+    ($($args:tt)*) => {
+        $crate::private::prompt_impl!($crate; $($args)*)
+    };
+}
 
 /// Whether a prompt is one template or a list of chat messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

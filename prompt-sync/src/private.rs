@@ -3,6 +3,9 @@
 use std::fmt::{self, Display, Write as _};
 
 pub use crate::embedded::{Embedded, EmbeddedMessage, Text};
+/// The proc macro behind [`prompt!`](crate::prompt): it takes the path of this crate
+/// (`$crate`), a `;`, then the macro's own arguments.
+pub use prompt_macros::prompt as prompt_impl;
 pub use prompt_sync_render::fstring::{Conversion, Field};
 pub use prompt_sync_render::spec::{Align, Spec};
 pub use prompt_sync_render::{Seq, Value};

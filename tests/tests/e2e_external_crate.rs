@@ -183,6 +183,28 @@ fn editing_the_cache_rebuilds_the_crate_through_include_bytes_alone() {
     assert_eq!(stdout(&app.run(&[]).unwrap()), "third\n");
 }
 
+#[test]
+fn prompt_works_through_a_renamed_dependency() {
+    // `ps = { package = "prompt-sync" }`: the expansion names the runtime by `$crate`.
+    let app = Crate::without_build_script(
+        "prompt_sync_e2e_renamed",
+        "fn main() {\n    const P: ps::Prompt = ps::prompt!(\"motd\");\n    let text: String = ps::prompt!(\"motd\", who = \"Ada\");\n    println!(\"{}|{}\", P.content(), text);\n}\n",
+    )
+    .unwrap();
+    let toml = app.path().join("Cargo.toml");
+    let manifest = fs::read_to_string(&toml).unwrap().replacen(
+        "prompt-sync = {",
+        "ps = { package = \"prompt-sync\",",
+        1,
+    );
+    fs::write(&toml, manifest).unwrap();
+    let cache = app.path().join("prompts/langsmith_cache");
+    pull_into(&cache, "motd", "c1", &text_manifest("Hi {who}", &["who"])).unwrap();
+    let out = app.build(&[("PROMPT_SYNC_OFFLINE", "1")]).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "Hi {who}|Hi Ada\n");
+}
+
 /// Dates `paths` a minute back, as files from an older checkout are.
 fn age(paths: &[std::path::PathBuf]) {
     let then = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
