@@ -222,10 +222,11 @@ fn damaged_metadata() -> Vec<(&'static str, Damage)> {
             json(|v| v["hub_commit_hash"] = "../../etc".into()),
         ),
         (
-            "over 16 MiB",
+            "over the size limit",
             Box::new(|b: &[u8]| {
                 let mut v = b.to_vec();
-                v.extend(std::iter::repeat_n(b' ', 17 * 1024 * 1024));
+                let limit = prompt_sync_core::metadata::MAX_METADATA_BYTES as usize;
+                v.extend(std::iter::repeat_n(b' ', limit + 1024));
                 v
             }),
         ),
