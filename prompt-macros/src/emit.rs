@@ -25,7 +25,20 @@ pub(crate) struct Src<'t> {
     text: &'t str,
     /// Where the last slice ended (strings mostly come in text order).
     cursor: usize,
+    /// What the runtime's `private` module is called in the code: [`LOCAL`] (bound by
+    /// a `use` of `$crate::private`), or `::prompt_sync::private` when the package
+    /// depends on prompt-sync under that name (rustc resolves a path from the crate
+    /// root faster than one through a block's `use`, which adds up over hundreds of
+    /// prompts).
+    runtime: &'static str,
 }
+
+/// The name the code is written with for the runtime's `private` module.
+pub(crate) const LOCAL: &str = "__prompt_sync";
+
+/// The path of the runtime's `private` module from the crate root, for a package that
+/// depends on prompt-sync under that name.
+pub(crate) const BY_NAME: &str = "::prompt_sync::private";
 
 impl<'t> Src<'t> {
     /// With room for about `n` bytes; strings found in `text` become spans of it (see
@@ -35,7 +48,15 @@ impl<'t> Src<'t> {
             out: String::with_capacity(n),
             text,
             cursor: 0,
+            runtime: LOCAL,
         }
+    }
+
+    /// Names the runtime's `private` module `runtime` ([`LOCAL`] or [`BY_NAME`]) in the
+    /// code written from now on.
+    pub(crate) fn runtime(mut self, runtime: &'static str) -> Src<'t> {
+        self.runtime = runtime;
+        self
     }
 
     /// The text written.
@@ -43,7 +64,7 @@ impl<'t> Src<'t> {
         self.out
     }
 
-    /// A `::prompt_sync::private::Text` equal to `s`: a span of the prompt's text when
+    /// A `__prompt_sync::Text` equal to `s`: a span of the prompt's text when
     /// `s` occurs in it (strings mostly come in text order), else a literal.
     pub(crate) fn text(&mut self, s: &str) -> &mut Self {
         let found = self.text[self.cursor..]
@@ -54,23 +75,27 @@ impl<'t> Src<'t> {
             Some(start) => {
                 let end = start + s.len();
                 self.cursor = end;
-                let _ = write!(
-                    self.out,
-                    "::prompt_sync::private::Text::Span({start},{end})"
-                );
+                let _ = write!(self.out, "{}::Text::Span({start},{end})", self.runtime);
                 self
             }
-            None => self
-                .code("::prompt_sync::private::Text::Str(")
-                .str(s)
-                .code(")"),
+            None => self.code("__prompt_sync::Text::Str(").str(s).code(")"),
         }
     }
 
-    /// Code, as is.
+    /// Code, as is, but for the runtime's name ([`LOCAL`] in `code`, see `runtime`).
     pub(crate) fn code(&mut self, code: &str) -> &mut Self {
-        self.out.push_str(code);
-        self
+        match code.split_once("__prompt_sync::") {
+            Some((before, after)) if self.runtime != LOCAL => {
+                self.out.push_str(before);
+                self.out.push_str(self.runtime);
+                self.out.push_str("::");
+                self.code(after)
+            }
+            _ => {
+                self.out.push_str(code);
+                self
+            }
+        }
     }
 
     /// A string literal holding exactly `text`: a raw string with as many `#` as it
@@ -124,7 +149,7 @@ impl<'t> Src<'t> {
 
     /// `Seq::Borrowed(&[…])`.
     fn seq<T>(&mut self, items: &[T], item: impl FnMut(&mut Self, &T)) -> &mut Self {
-        self.code("::prompt_sync::private::Seq::Borrowed(");
+        self.code("__prompt_sync::Seq::Borrowed(");
         self.slice(items, item);
         self.code(")")
     }
@@ -140,15 +165,13 @@ fn push_hashes(out: &mut String, n: usize) {
 pub(crate) fn value(out: &mut Src<'_>, v: &Value<'_>) {
     match v {
         Value::Null => {
-            out.code("::prompt_sync::private::Value::Null");
+            out.code("__prompt_sync::Value::Null");
         }
         Value::Bool(b) => {
-            out.code("::prompt_sync::private::Value::Bool(")
-                .bool(*b)
-                .code(")");
+            out.code("__prompt_sync::Value::Bool(").bool(*b).code(")");
         }
         Value::Int(i) => {
-            out.code("::prompt_sync::private::Value::Int(");
+            out.code("__prompt_sync::Value::Int(");
             if *i == i128::MIN {
                 // `-N` is a negation of `N`, which does not fit for the minimum.
                 out.code("i128::MIN");
@@ -158,7 +181,7 @@ pub(crate) fn value(out: &mut Src<'_>, v: &Value<'_>) {
             out.code(")");
         }
         Value::Float(f) => {
-            out.code("::prompt_sync::private::Value::Float(");
+            out.code("__prompt_sync::Value::Float(");
             if f.is_finite() {
                 let _ = write!(out.out, "{f:?}f64");
             } else if f.is_nan() {
@@ -171,21 +194,19 @@ pub(crate) fn value(out: &mut Src<'_>, v: &Value<'_>) {
             out.code(")");
         }
         Value::Str(s) => {
-            out.code("::prompt_sync::private::Value::Str(::prompt_sync::private::Cow::Borrowed(")
+            out.code("__prompt_sync::Value::Str(__prompt_sync::Cow::Borrowed(")
                 .str(s)
                 .code("))");
         }
         Value::List(items) => {
-            out.code("::prompt_sync::private::Value::List(");
+            out.code("__prompt_sync::Value::List(");
             out.seq(items, |o, x| value(o, x));
             out.code(")");
         }
         Value::Map(entries) => {
-            out.code("::prompt_sync::private::Value::Map(");
+            out.code("__prompt_sync::Value::Map(");
             out.seq(entries, |o, (k, x)| {
-                o.code("(::prompt_sync::private::Cow::Borrowed(")
-                    .str(k)
-                    .code("),");
+                o.code("(__prompt_sync::Cow::Borrowed(").str(k).code("),");
                 value(o, x);
                 o.code(")");
             });
@@ -202,6 +223,20 @@ mod tests {
         let mut s = Src::new("", 0);
         s.str(text);
         s.into_string()
+    }
+
+    #[test]
+    fn the_runtime_is_named_as_chosen() {
+        let code = "x(__prompt_sync::A, __prompt_sync::B::C)";
+        let mut local = Src::new("", 0);
+        local.code(code);
+        assert_eq!(local.into_string(), code);
+        let mut by_name = Src::new("ab", 0).runtime(BY_NAME);
+        by_name.code(code).text("b");
+        assert_eq!(
+            by_name.into_string(),
+            "x(::prompt_sync::private::A, ::prompt_sync::private::B::C)::prompt_sync::private::Text::Span(1,2)"
+        );
     }
 
     #[test]

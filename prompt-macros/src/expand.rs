@@ -18,7 +18,12 @@ use crate::{Found, path_literal};
 /// `Prompt::__embed(&Embedded { … })`, written as text and lexed once (see [`emit`]).
 pub(crate) fn expand(found: &Found, input: &PlanInput<'_>) -> TokenStream2 {
     let v = found;
-    let mut out = Src::new(&v.text, v.text.len() + 1024);
+    let runtime = if v.runtime_by_name {
+        emit::BY_NAME
+    } else {
+        emit::LOCAL
+    };
+    let mut out = Src::new(&v.text, v.text.len() + 1024).runtime(runtime);
     let track = needs_tracking(found);
     // Partial variables are `Value`s, which have drop glue: a reference to them is only
     // `'static` in an item, not as a promoted temporary.
@@ -42,11 +47,11 @@ pub(crate) fn expand(found: &Found, input: &PlanInput<'_>) -> TokenStream2 {
             .code(");");
     }
     if in_static {
-        out.code("static __PROMPT_SYNC_EMBEDDED: ::prompt_sync::private::Embedded=");
+        out.code("static __PROMPT_SYNC_EMBEDDED: __prompt_sync::Embedded=");
         embedded(&mut out, found, input);
-        out.code(";::prompt_sync::Prompt::__embed(&__PROMPT_SYNC_EMBEDDED)");
+        out.code(";__prompt_sync::Prompt::__embed(&__PROMPT_SYNC_EMBEDDED)");
     } else {
-        out.code("::prompt_sync::Prompt::__embed(&");
+        out.code("__prompt_sync::Prompt::__embed(&");
         embedded(&mut out, found, input);
         out.code(")");
     }
@@ -67,7 +72,7 @@ pub(crate) fn expand(found: &Found, input: &PlanInput<'_>) -> TokenStream2 {
 /// `Embedded { … }`.
 fn embedded(out: &mut Src<'_>, found: &Found, input: &PlanInput<'_>) {
     let v = found;
-    out.code("::prompt_sync::private::Embedded{name: ")
+    out.code("__prompt_sync::Embedded{name: ")
         .str(v.name.as_str())
         .code(",content: ")
         .str(&v.text)
@@ -80,13 +85,13 @@ fn embedded(out: &mut Src<'_>, found: &Found, input: &PlanInput<'_>) {
     };
     out.code(",locally_modified: ").bool(v.locally_modified);
     out.code(match v.kind {
-        PromptKind::Text => ",kind: ::prompt_sync::PromptKind::Text",
-        PromptKind::Chat => ",kind: ::prompt_sync::PromptKind::Chat",
+        PromptKind::Text => ",kind: __prompt_sync::PromptKind::Text",
+        PromptKind::Chat => ",kind: __prompt_sync::PromptKind::Chat",
     });
     out.code(match v.model.template_format {
-        TemplateFormat::FString => ",template_format: ::prompt_sync::TemplateFormat::FString",
-        TemplateFormat::Mustache => ",template_format: ::prompt_sync::TemplateFormat::Mustache",
-        TemplateFormat::Jinja2 => ",template_format: ::prompt_sync::TemplateFormat::Jinja2",
+        TemplateFormat::FString => ",template_format: __prompt_sync::TemplateFormat::FString",
+        TemplateFormat::Mustache => ",template_format: __prompt_sync::TemplateFormat::Mustache",
+        TemplateFormat::Jinja2 => ",template_format: __prompt_sync::TemplateFormat::Jinja2",
     });
     out.code(",messages: ");
     match &v.model.body {
@@ -132,7 +137,7 @@ fn message(out: &mut Src<'_>, m: &ChatMessage, spec: Option<&PartSpec<'_>>) {
                 }) => (*optional, *n_messages),
                 _ => (false, 0),
             };
-            out.code("::prompt_sync::private::EmbeddedMessage::Placeholder{variable: ")
+            out.code("__prompt_sync::EmbeddedMessage::Placeholder{variable: ")
                 .str(variable)
                 .code(",optional: ")
                 .bool(optional)
@@ -146,7 +151,7 @@ fn message(out: &mut Src<'_>, m: &ChatMessage, spec: Option<&PartSpec<'_>>) {
                 Some(PartSpec::Refused(_)) => "Refused",
                 _ => "Template",
             };
-            out.code("::prompt_sync::private::EmbeddedMessage::")
+            out.code("__prompt_sync::EmbeddedMessage::")
                 .code(variant)
                 .code("{role: ");
             role_src(out, role);
@@ -161,10 +166,10 @@ fn message(out: &mut Src<'_>, m: &ChatMessage, spec: Option<&PartSpec<'_>>) {
 
 fn role_src(out: &mut Src<'_>, role: &Role) {
     match role {
-        Role::System => out.code("::prompt_sync::Role::System"),
-        Role::Human => out.code("::prompt_sync::Role::Human"),
-        Role::Ai => out.code("::prompt_sync::Role::Ai"),
-        Role::Other(r) => out.code("::prompt_sync::Role::Other(").str(r).code(")"),
+        Role::System => out.code("__prompt_sync::Role::System"),
+        Role::Human => out.code("__prompt_sync::Role::Human"),
+        Role::Ai => out.code("__prompt_sync::Role::Ai"),
+        Role::Other(r) => out.code("__prompt_sync::Role::Other(").str(r).code(")"),
     };
 }
 

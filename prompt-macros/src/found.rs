@@ -39,6 +39,8 @@ pub(crate) struct Found {
     pub(crate) cache_root: PathBuf,
     /// The `Cargo.toml` files the cache directory's config was read from.
     pub(crate) config_files: Vec<PathBuf>,
+    /// The package depends on prompt-sync under that name.
+    pub(crate) runtime_by_name: bool,
 }
 
 impl Found {
@@ -71,6 +73,7 @@ pub(crate) fn find(store: &Store, name: &PromptName, package_dir: &Path) -> Resu
         metadata_path: v.metadata_path,
         cache_root: store.layout().root().to_owned(),
         config_files: Vec::new(),
+        runtime_by_name: false,
     })
 }
 
@@ -107,6 +110,7 @@ fn from_index(store: &Store, name: &PromptName, out_dir: &Path) -> Option<Found>
         metadata_path,
         cache_root: layout.root().to_owned(),
         config_files: Vec::new(),
+        runtime_by_name: false,
     };
     found.plan_input().is_some().then_some(found)
 }

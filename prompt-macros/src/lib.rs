@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use proc_macro::TokenStream;
-use proc_macro2::{Group, Spacing, Span, TokenStream as TokenStream2, TokenTree};
+use proc_macro2::{Span, TokenStream as TokenStream2, TokenTree};
 use quote::quote;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -43,101 +43,65 @@ mod render;
 #[proc_macro]
 pub fn prompt(input: TokenStream) -> TokenStream {
     let (krate, input) = split_crate_path(input.into());
-    let expansion: TokenStream2 = expand_prompt(input).into();
-    rename_crate(expansion, &krate).into()
+    let (expansion, by_name) = expand_prompt(input);
+    let expansion: TokenStream2 = expansion.into();
+    if by_name {
+        return expansion.into();
+    }
+    // The generated code names the runtime's `private` module `__prompt_sync`; one
+    // `use` binds that name to the crate's path.
+    quote!({
+        #[allow(unused_imports)]
+        use #krate::private as __prompt_sync;
+        #expansion
+    })
+    .into()
 }
 
 /// `$crate ; rest` as (`$crate`, rest); anything else as (`::prompt_sync`, all of it).
 fn split_crate_path(input: TokenStream2) -> (TokenStream2, TokenStream) {
-    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
-    match tokens.as_slice() {
-        [TokenTree::Ident(krate), TokenTree::Punct(semi), rest @ ..]
+    let mut tokens = input.clone().into_iter();
+    match (tokens.next(), tokens.next()) {
+        (Some(TokenTree::Ident(krate)), Some(TokenTree::Punct(semi)))
             if krate == "$crate" && semi.as_char() == ';' =>
         {
             (
-                TokenTree::Ident(krate.clone()).into(),
-                rest.iter().cloned().collect::<TokenStream2>().into(),
+                TokenTree::Ident(krate).into(),
+                tokens.collect::<TokenStream2>().into(),
             )
         }
         _ => (quote!(::prompt_sync), input.into()),
     }
 }
 
-/// The expansion with every `::prompt_sync` path start replaced by `krate`. The code
-/// is generated naming `::prompt_sync` (written as text, then lexed); the user's own
-/// tokens inside it never start with that path, since it is not a path they can
-/// write when the runtime is renamed, and otherwise it means the same crate.
-fn rename_crate(tokens: TokenStream2, krate: &TokenStream2) -> TokenStream2 {
-    if krate.to_string() == "::prompt_sync" {
-        return tokens;
-    }
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        match &tokens[i..] {
-            [
-                TokenTree::Punct(a),
-                TokenTree::Punct(b),
-                TokenTree::Ident(name),
-                ..,
-            ] if a.as_char() == ':'
-                && a.spacing() == Spacing::Joint
-                && b.as_char() == ':'
-                && name == "prompt_sync"
-                && !matches!(out.last(), Some(TokenTree::Ident(_))) =>
-            {
-                // Resolved as `krate`, reported where the generated path was (an error
-                // about a value's type then points at the value, not the whole call).
-                out.extend(krate.clone().into_iter().map(|mut t| {
-                    t.set_span(t.span().located_at(name.span()));
-                    t
-                }));
-                i += 3;
-            }
-            [TokenTree::Group(g), ..] => {
-                let mut group = Group::new(g.delimiter(), rename_crate(g.stream(), krate));
-                group.set_span(g.span());
-                out.push(TokenTree::Group(group));
-                i += 1;
-            }
-            [t, ..] => {
-                out.push(t.clone());
-                i += 1;
-            }
-            [] => break,
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// The expansion of `prompt!(args)`, naming the runtime `::prompt_sync`.
-fn expand_prompt(input: TokenStream) -> TokenStream {
+/// The expansion of `prompt!(args)`, naming the runtime's `private` module `__prompt_sync`.
+///
+/// Also says whether the expansion names the runtime from the crate root
+/// (`::prompt_sync::private`, see [`emit::BY_NAME`]) and so needs no `use`.
+fn expand_prompt(input: TokenStream) -> (TokenStream, bool) {
     let args = match syn::parse::<Args>(input) {
         Ok(a) => a,
-        Err(e) => return e.to_compile_error().into(),
+        Err(e) => return (e.to_compile_error().into(), true),
     };
     let found = match load(&args.name) {
         Ok(found) => found,
         Err(msg) => {
-            return syn::Error::new(args.name.span(), msg)
-                .to_compile_error()
-                .into();
+            let e = syn::Error::new(args.name.span(), msg);
+            return (e.to_compile_error().into(), true);
         }
     };
     let Some(input) = found.plan_input() else {
         let msg = "internal error in prompt!: the render options do not fit the templates";
-        return syn::Error::new(args.name.span(), msg)
-            .to_compile_error()
-            .into();
+        let e = syn::Error::new(args.name.span(), msg);
+        return (e.to_compile_error().into(), true);
     };
     if args.vars.is_empty() {
-        return expand::expand(&found, &input).into();
+        return (expand::expand(&found, &input).into(), found.runtime_by_name);
     }
     let plan = prompt_sync_core::render::PromptPlan::build(input);
     match render::expand(&found, &found.model, &plan, &args) {
-        Ok(tokens) => tokens.into(),
-        Err(e) => e.to_compile_error().into(),
+        Ok(tokens) => (tokens.into(), false),
+        Err(e) => (e.to_compile_error().into(), true),
     }
 }
 
@@ -216,29 +180,40 @@ fn load(lit: &LitStr) -> Result<Found, String> {
         .ok_or_else(|| {
             "CARGO_MANIFEST_DIR is not set: `prompt!` must be compiled by cargo".to_owned()
         })?;
-    let (layout, config_files) = resolve_layout(&package_dir)?;
-    let store = Store::new(layout);
+    let package = resolve_layout(&package_dir)?;
+    let store = Store::new(package.layout);
     let show = |e: &Error| relative(&e.to_string(), &package_dir);
     let _lock = store.lock_shared(|_| {}).map_err(|e| show(&e))?;
     let mut found = found::find(&store, &name, &package_dir)?;
-    found.config_files = config_files;
+    found.config_files = package.files;
+    found.runtime_by_name = package.runtime_by_name;
     Ok(found)
 }
 
-/// The cache layout of a package and the `Cargo.toml` files its config came from.
+/// What `prompt!` needs to know of the package it expands in.
+struct PackageInfo {
+    /// The cache directory.
+    layout: CacheLayout,
+    /// The `Cargo.toml` files its config came from.
+    files: Vec<PathBuf>,
+    /// It depends on prompt-sync under that name.
+    runtime_by_name: bool,
+}
+
+/// The [`PackageInfo`] of a package.
 ///
 /// Resolved once per compilation: the proc-macro library stays loaded while rustc
 /// expands every `prompt!` of a crate, so the config (one or more `Cargo.toml` parses)
 /// is read once, not once per call. A process that lives longer (rust-analyzer's
 /// proc-macro server) reads it again when `PROMPT_SYNC_DIR` or one of those files
 /// changed.
-fn resolve_layout(package_dir: &Path) -> Result<(CacheLayout, Vec<PathBuf>), String> {
+fn resolve_layout(package_dir: &Path) -> Result<PackageInfo, String> {
     struct Resolved {
         package_dir: PathBuf,
         env: Option<std::ffi::OsString>,
         /// The config files with their modification times.
         files: Vec<(PathBuf, Option<std::time::SystemTime>)>,
-        result: Result<CacheLayout, String>,
+        result: Result<(CacheLayout, bool), String>,
     }
     static RESOLVED: Mutex<Vec<Resolved>> = Mutex::new(Vec::new());
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
@@ -251,16 +226,23 @@ fn resolve_layout(package_dir: &Path) -> Result<(CacheLayout, Vec<PathBuf>), Str
             && r.env == env
             && r.files.iter().all(|(p, t)| modified(p) == *t)
     };
+    let info = |r: &Resolved| {
+        r.result
+            .clone()
+            .map(|(layout, runtime_by_name)| PackageInfo {
+                layout,
+                files: r.files.iter().map(|(p, _)| p.clone()).collect(),
+                runtime_by_name,
+            })
+    };
     if let Some(r) = resolved.iter().find(|r| current(r)) {
-        let files = r.files.iter().map(|(p, _)| p.clone()).collect();
-        return r.result.clone().map(|layout| (layout, files));
+        return info(r);
     }
     let (result, files) = match Config::load(package_dir) {
         Ok(config) => (
-            Ok(CacheLayout::resolve(
-                package_dir,
-                config.cache_dir.as_deref(),
-                env.as_deref(),
+            Ok((
+                CacheLayout::resolve(package_dir, config.cache_dir.as_deref(), env.as_deref()),
+                config.runtime_by_name,
             )),
             config.manifest_files,
         ),
@@ -270,13 +252,15 @@ fn resolve_layout(package_dir: &Path) -> Result<(CacheLayout, Vec<PathBuf>), Str
         ),
     };
     resolved.retain(|r| r.package_dir != package_dir);
-    resolved.push(Resolved {
+    let r = Resolved {
         package_dir: package_dir.to_owned(),
         env,
         files: files.iter().map(|p| (p.clone(), modified(p))).collect(),
-        result: result.clone(),
-    });
-    result.map(|layout| (layout, files))
+        result,
+    };
+    let out = info(&r);
+    resolved.push(r);
+    out
 }
 
 fn relative(msg: &str, base: &Path) -> String {
@@ -288,10 +272,10 @@ fn relative(msg: &str, base: &Path) -> String {
 
 fn role_tokens(role: &Role) -> TokenStream2 {
     match role {
-        Role::System => quote!(::prompt_sync::Role::System),
-        Role::Human => quote!(::prompt_sync::Role::Human),
-        Role::Ai => quote!(::prompt_sync::Role::Ai),
-        Role::Other(r) => quote!(::prompt_sync::Role::Other(#r)),
+        Role::System => quote!(__prompt_sync::Role::System),
+        Role::Human => quote!(__prompt_sync::Role::Human),
+        Role::Ai => quote!(__prompt_sync::Role::Ai),
+        Role::Other(r) => quote!(__prompt_sync::Role::Other(#r)),
     }
 }
 

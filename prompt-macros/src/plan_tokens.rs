@@ -7,23 +7,23 @@ use quote::quote;
 use prompt_sync_core::render::fstring::Conversion;
 use prompt_sync_core::render::spec::{Align, Spec};
 
-/// `::prompt_sync::private::Conversion::…`.
+/// `__prompt_sync::Conversion::…`.
 pub(crate) fn conversion(c: Conversion) -> TokenStream2 {
     match c {
-        Conversion::None => quote!(::prompt_sync::private::Conversion::None),
-        Conversion::Str => quote!(::prompt_sync::private::Conversion::Str),
-        Conversion::Repr => quote!(::prompt_sync::private::Conversion::Repr),
-        Conversion::Ascii => quote!(::prompt_sync::private::Conversion::Ascii),
+        Conversion::None => quote!(__prompt_sync::Conversion::None),
+        Conversion::Str => quote!(__prompt_sync::Conversion::Str),
+        Conversion::Repr => quote!(__prompt_sync::Conversion::Repr),
+        Conversion::Ascii => quote!(__prompt_sync::Conversion::Ascii),
     }
 }
 
-/// `::prompt_sync::private::Spec { … }`.
+/// `__prompt_sync::Spec { … }`.
 pub(crate) fn spec(s: &Spec) -> TokenStream2 {
     let fill = s.fill;
     let align = match s.align {
-        Align::Left => quote!(::prompt_sync::private::Align::Left),
-        Align::Right => quote!(::prompt_sync::private::Align::Right),
-        Align::Center => quote!(::prompt_sync::private::Align::Center),
+        Align::Left => quote!(__prompt_sync::Align::Left),
+        Align::Right => quote!(__prompt_sync::Align::Right),
+        Align::Center => quote!(__prompt_sync::Align::Center),
     };
     let width = Literal::usize_suffixed(s.width);
     let precision = match s.precision {
@@ -33,5 +33,5 @@ pub(crate) fn spec(s: &Spec) -> TokenStream2 {
         }
         None => quote!(::core::option::Option::None),
     };
-    quote!(::prompt_sync::private::Spec { fill: #fill, align: #align, width: #width, precision: #precision })
+    quote!(__prompt_sync::Spec { fill: #fill, align: #align, width: #width, precision: #precision })
 }

@@ -64,9 +64,9 @@ pub(crate) fn expand(
         let expr = &var.expr;
         let span = expr.span();
         values.push(if placeholders.contains(&var.name.as_str()) {
-            quote_spanned!(span=> ::prompt_sync::private::messages(#expr))
+            quote_spanned!(span=> __prompt_sync::messages(#expr))
         } else {
-            quote_spanned!(span=> ::prompt_sync::private::display(&(#expr)))
+            quote_spanned!(span=> __prompt_sync::display(&(#expr)))
         });
         ids.push(id.clone());
         given.insert(var.name.as_str(), id);
@@ -177,11 +177,11 @@ impl Ctx<'_, '_> {
                                 flush(&mut literal, &mut code, &mut total);
                                 fields += 1;
                                 code.push(if f.conversion == Conversion::None && f.spec.is_identity() {
-                                    quote!(::prompt_sync::private::push_display(&mut #out, #id);)
+                                    quote!(__prompt_sync::push_display(&mut #out, #id);)
                                 } else {
                                     let conversion = plan_tokens::conversion(f.conversion);
                                     let spec = plan_tokens::spec(&f.spec);
-                                    quote!(::prompt_sync::private::push_field(&mut #out, #id, #conversion, #spec);)
+                                    quote!(__prompt_sync::push_field(&mut #out, #id, #conversion, #spec);)
                                 });
                             }
                             None => {
@@ -213,9 +213,9 @@ impl Ctx<'_, '_> {
                                     flush(&mut literal, &mut code, &mut total);
                                     fields += 1;
                                     code.push(if escape {
-                                        quote!(::prompt_sync::private::push_escaped(&mut #out, #id);)
+                                        quote!(__prompt_sync::push_escaped(&mut #out, #id);)
                                     } else {
-                                        quote!(::prompt_sync::private::push_display(&mut #out, #id);)
+                                        quote!(__prompt_sync::push_display(&mut #out, #id);)
                                     });
                                 }
                                 None => {
@@ -271,12 +271,12 @@ impl Ctx<'_, '_> {
                     let role = role_tokens(role);
                     let text = self.text(t, given)?;
                     code.push(
-                        quote!(#out.push(::prompt_sync::Message { role: #role, content: #text });),
+                        quote!(#out.push(__prompt_sync::Message { role: #role, content: #text });),
                     );
                 }
                 (Part::Literal, ChatMessage::Message { role, content }) => {
                     let role = role_tokens(role);
-                    code.push(quote!(#out.push(::prompt_sync::Message {
+                    code.push(quote!(#out.push(__prompt_sync::Message {
                         role: #role,
                         content: ::std::string::String::from(#content),
                     });));
@@ -284,7 +284,7 @@ impl Ctx<'_, '_> {
                 (Part::Placeholder { n_messages, .. }, ChatMessage::Placeholder { variable }) => {
                     match given.get(variable.as_str()) {
                         Some(id) => code.push(quote!(
-                            ::prompt_sync::private::push_placeholder(&mut #out, &#id, #n_messages);
+                            __prompt_sync::push_placeholder(&mut #out, &#id, #n_messages);
                         )),
                         None => match self.plan.partial(variable) {
                             Some(Value::List(items)) if !items.is_empty() => {
@@ -310,7 +310,7 @@ impl Ctx<'_, '_> {
         }
         let n = messages.len();
         Ok(quote!({
-            let mut #out: ::std::vec::Vec<::prompt_sync::Message> = ::std::vec::Vec::with_capacity(#n);
+            let mut #out: ::std::vec::Vec<__prompt_sync::Message> = ::std::vec::Vec::with_capacity(#n);
             #(#code)*
             #out
         }))

@@ -89,6 +89,9 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// Every `Cargo.toml` read, for `cargo:rerun-if-changed`.
     pub manifest_files: Vec<PathBuf>,
+    /// The package depends on `prompt-sync` under that name (not renamed), so code
+    /// generated for it may name the crate `::prompt_sync`.
+    pub runtime_by_name: bool,
 }
 
 impl Default for Config {
@@ -101,6 +104,7 @@ impl Default for Config {
             refresh_interval: DEFAULT_REFRESH_INTERVAL,
             warnings: Vec::new(),
             manifest_files: Vec::new(),
+            runtime_by_name: false,
         }
     }
 }
@@ -271,7 +275,36 @@ fn from_docs(
             .unwrap_or(DEFAULT_REFRESH_INTERVAL),
         warnings,
         manifest_files,
+        runtime_by_name: depends_by_name(doc, RUNTIME_PACKAGE),
     })
+}
+
+/// The runtime crate `prompt!` expands to.
+const RUNTIME_PACKAGE: &str = "prompt-sync";
+
+/// True when one of `doc`'s dependency tables (`[dependencies]`, `[dev-dependencies]`,
+/// and their `[target.*]` forms) has `package` under its own name, not renamed with
+/// `package = "…"`.
+fn depends_by_name(doc: &Table, package: &str) -> bool {
+    let in_tables = |t: &Table| {
+        ["dependencies", "dev-dependencies"].iter().any(|key| {
+            let Some(Value::Table(deps)) = t.get(*key) else {
+                return false;
+            };
+            deps.iter().any(|(name, spec)| {
+                name == package
+                    && match spec {
+                        Value::Table(spec) => spec
+                            .get("package")
+                            .is_none_or(|p| p.as_str() == Some(package)),
+                        _ => true,
+                    }
+            })
+        })
+    };
+    in_tables(doc)
+        || matches!(doc.get("target"), Some(Value::Table(targets))
+            if targets.values().any(|t| matches!(t, Value::Table(t) if in_tables(t))))
 }
 
 /// Reads `[<level>.metadata.prompt-sync]` of `doc`, if present.
@@ -617,6 +650,36 @@ fn excludes(ws: &Table, root: &Path, package_dir: &Path) -> bool {
         _ => false,
     };
     under_any("exclude") && !under_any("members")
+}
+
+#[cfg(test)]
+mod runtime_name_tests {
+    use super::*;
+
+    #[test]
+    fn the_runtime_counts_only_under_its_own_name() {
+        let by_name =
+            |toml: &str| depends_by_name(&toml.parse::<Table>().unwrap(), RUNTIME_PACKAGE);
+        assert!(by_name("[dependencies]\nprompt-sync = \"0.1\"\n"));
+        assert!(by_name(
+            "[dependencies]\nprompt-sync = { path = \"../x\" }\n"
+        ));
+        assert!(by_name("[dependencies]\nprompt-sync.workspace = true\n"));
+        assert!(by_name("[dev-dependencies]\nprompt-sync = \"0.1\"\n"));
+        assert!(by_name(
+            "[target.'cfg(unix)'.dependencies]\nprompt-sync = \"0.1\"\n"
+        ));
+        assert!(!by_name(
+            "[dependencies]\nps = { package = \"prompt-sync\", version = \"0.1\" }\n"
+        ));
+        assert!(!by_name(
+            "[dependencies]\nprompt-sync = { package = \"other\", version = \"1\" }\n"
+        ));
+        assert!(!by_name(
+            "[dependencies]\nmy-prompts = { path = \"../p\" }\n"
+        ));
+        assert!(!by_name("[build-dependencies]\nprompt-sync = \"0.1\"\n"));
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::fmt::{self, Display, Write as _};
 
 pub use crate::embedded::{Embedded, EmbeddedMessage, Text};
+pub use crate::{Message, MessageTemplate, Prompt, PromptKind, Role, TemplateFormat};
 /// The proc macro behind [`prompt!`](crate::prompt): it takes the path of this crate
 /// (`$crate`), a `;`, then the macro's own arguments.
 pub use prompt_macros::prompt as prompt_impl;
@@ -10,8 +11,6 @@ pub use prompt_sync_render::fstring::{Conversion, Field};
 pub use prompt_sync_render::spec::{Align, Spec};
 pub use prompt_sync_render::{Seq, Value};
 pub use std::borrow::Cow;
-
-use crate::message::Message;
 
 /// Checks that a value is `Display` (the error points at the argument) and erases its
 /// type, so that no later use repeats the error.
