@@ -188,7 +188,7 @@ fn prompt_works_through_a_renamed_dependency() {
     // `ps = { package = "prompt-sync" }`: the expansion names the runtime by `$crate`.
     let app = Crate::without_build_script(
         "prompt_sync_e2e_renamed",
-        "fn main() {\n    const P: ps::Prompt = ps::prompt!(\"motd\");\n    let text: String = ps::prompt!(\"motd\", who = \"Ada\");\n    println!(\"{}|{}\", P.content(), text);\n}\n",
+        "fn main() {\n    const P: ps::Prompt = ps::prompt!(\"motd\");\n    static Q: ps::Prompt = ps::prompt!(\"partial\");\n    let text: String = ps::prompt!(\"motd\", who = \"Ada\");\n    println!(\"{}|{}|{}\", P.content(), text, Q.format(&[]).unwrap());\n}\n",
     )
     .unwrap();
     let toml = app.path().join("Cargo.toml");
@@ -200,9 +200,13 @@ fn prompt_works_through_a_renamed_dependency() {
     fs::write(&toml, manifest).unwrap();
     let cache = app.path().join("prompts/langsmith_cache");
     pull_into(&cache, "motd", "c1", &text_manifest("Hi {who}", &["who"])).unwrap();
+    // Partial variables are embedded in a `static` item of their own.
+    let mut partial = text_manifest("Bye {who}", &[]);
+    partial["kwargs"]["partial_variables"] = serde_json::json!({"who": "Bob"});
+    pull_into(&cache, "partial", "c2", &partial).unwrap();
     let out = app.build(&[("PROMPT_SYNC_OFFLINE", "1")]).unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&app.run(&[]).unwrap()), "Hi {who}|Hi Ada\n");
+    assert_eq!(stdout(&app.run(&[]).unwrap()), "Hi {who}|Hi Ada|Bye Bob\n");
 }
 
 /// Dates `paths` a minute back, as files from an older checkout are.
