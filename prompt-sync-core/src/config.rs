@@ -282,24 +282,22 @@ fn from_docs(
 /// The runtime crate `prompt!` expands to.
 const RUNTIME_PACKAGE: &str = "prompt-sync";
 
-/// True when one of `doc`'s dependency tables (`[dependencies]`, `[dev-dependencies]`,
-/// and their `[target.*]` forms) has `package` under its own name, not renamed with
-/// `package = "…"`.
+/// True when `doc`'s `[dependencies]` (or a `[target.*.dependencies]`) has `package`
+/// under its own name, not renamed with `package = "…"`. Dev-dependencies do not
+/// count: the library and binaries are built without them.
 fn depends_by_name(doc: &Table, package: &str) -> bool {
     let in_tables = |t: &Table| {
-        ["dependencies", "dev-dependencies"].iter().any(|key| {
-            let Some(Value::Table(deps)) = t.get(*key) else {
-                return false;
-            };
-            deps.iter().any(|(name, spec)| {
-                name == package
-                    && match spec {
-                        Value::Table(spec) => spec
-                            .get("package")
-                            .is_none_or(|p| p.as_str() == Some(package)),
-                        _ => true,
-                    }
-            })
+        let Some(Value::Table(deps)) = t.get("dependencies") else {
+            return false;
+        };
+        deps.iter().any(|(name, spec)| {
+            name == package
+                && match spec {
+                    Value::Table(spec) => spec
+                        .get("package")
+                        .is_none_or(|p| p.as_str() == Some(package)),
+                    _ => true,
+                }
         })
     };
     in_tables(doc)
@@ -665,7 +663,7 @@ mod runtime_name_tests {
             "[dependencies]\nprompt-sync = { path = \"../x\" }\n"
         ));
         assert!(by_name("[dependencies]\nprompt-sync.workspace = true\n"));
-        assert!(by_name("[dev-dependencies]\nprompt-sync = \"0.1\"\n"));
+        assert!(!by_name("[dev-dependencies]\nprompt-sync = \"0.1\"\n"));
         assert!(by_name(
             "[target.'cfg(unix)'.dependencies]\nprompt-sync = \"0.1\"\n"
         ));
