@@ -222,25 +222,10 @@ fn dry_run_reports_an_interrupted_write_and_does_not_fail() {
 
 /// A workspace with members `a` (prompt `one`) and `b` (prompt `two`).
 fn workspace() -> tempfile::TempDir {
-    let root = tempfile::tempdir().unwrap();
-    fs::write(
-        root.path().join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"a\", \"b\"]\n",
-    )
-    .unwrap();
-    for (dir, name, prompt) in [("a", "member-a", "one"), ("b", "member-b", "two")] {
-        let d = root.path().join(dir);
-        fs::create_dir_all(d.join("src")).unwrap();
-        fs::write(d.join("src/lib.rs"), "").unwrap();
-        fs::write(
-            d.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.prompt-sync]\nprompts = [\"{prompt}\"]\n"
-            ),
-        )
-        .unwrap();
-    }
-    root
+    support::workspace(&[
+        ("a", "member-a", Some("one")),
+        ("b", "member-b", Some("two")),
+    ])
 }
 
 #[test]

@@ -885,35 +885,11 @@ fn workspace_runs_on_every_member_with_a_config() {
     let hub = hub();
     hub.put_prompt("one", text_manifest("1\n"));
     hub.put_prompt("two", text_manifest("2\n"));
-    let root = tempfile::tempdir().unwrap();
-    fs::write(
-        root.path().join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"a\", \"b\", \"plain\"]\n",
-    )
-    .unwrap();
-    for (dir, name, prompts) in [
-        ("a", "member-a", "[\"one\"]"),
-        ("b", "member-b", "[\"two\"]"),
-    ] {
-        let d = root.path().join(dir);
-        fs::create_dir_all(d.join("src")).unwrap();
-        fs::write(d.join("src/lib.rs"), "").unwrap();
-        fs::write(
-            d.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.prompt-sync]\nprompts = {prompts}\n"
-            ),
-        )
-        .unwrap();
-    }
-    let plain = root.path().join("plain");
-    fs::create_dir_all(plain.join("src")).unwrap();
-    fs::write(plain.join("src/lib.rs"), "").unwrap();
-    fs::write(
-        plain.join("Cargo.toml"),
-        "[package]\nname = \"plain\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
-    )
-    .unwrap();
+    let root = support::workspace(&[
+        ("a", "member-a", Some("one")),
+        ("b", "member-b", Some("two")),
+        ("plain", "plain", None),
+    ]);
 
     let env = hub_env(&hub);
     let r = run_in_env(BIN, root.path(), &["--workspace", "--all"], &env);

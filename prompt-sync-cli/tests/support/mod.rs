@@ -307,3 +307,34 @@ pub fn lacks(out: &str, needle: &str) {
         "did not expect {needle:?} in:\n{out}"
     );
 }
+
+/// A workspace of `(directory, package name, prompt)` members: each a library whose
+/// `[package.metadata.prompt-sync]` lists its prompt, or has no such table (`None`).
+pub fn workspace(members: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let dirs: Vec<String> = members.iter().map(|(d, _, _)| format!("{d:?}")).collect();
+    fs::write(
+        root.path().join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            dirs.join(", ")
+        ),
+    )
+    .unwrap();
+    for (dir, name, prompt) in members {
+        let d = root.path().join(dir);
+        fs::create_dir_all(d.join("src")).unwrap();
+        fs::write(d.join("src/lib.rs"), "").unwrap();
+        let config = prompt
+            .map(|p| format!("\n[package.metadata.prompt-sync]\nprompts = [\"{p}\"]\n"))
+            .unwrap_or_default();
+        fs::write(
+            d.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n{config}"
+            ),
+        )
+        .unwrap();
+    }
+    root
+}
