@@ -40,7 +40,7 @@ mod textdiff;
 mod ui;
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -144,11 +144,10 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
     let member = match (&command, workspace) {
         (Command::Diff(DiffArgs { name, .. }), true)
         | (Command::Restore(RestoreArgs { name, .. }), true)
-        | (Command::MarkEdited { name }, true) => Some(member_with(
-            manifest_path.as_deref(),
-            &parse_name(name)?,
-            ui,
-        )?),
+        | (Command::MarkEdited { name }, true) => {
+            let members = Package::open_all(manifest_path.as_deref(), true, ui)?;
+            Some(member_with(&members, &parse_name(name)?)?.manifest.clone())
+        }
         _ => None,
     };
     let manifest = member.as_deref().or(manifest_path.as_deref());
@@ -197,20 +196,20 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
         Command::Push(args) if workspace => {
             let names = push::parse_args(args)?;
             let ui = if args.json { ui.for_json() } else { *ui };
-            // Each name in the member that has it, member by member.
+            // Each name in the member that has it, member by member (in the order
+            // the names first reach them).
+            let mut members = Package::open_all(manifest, true, &ui)?;
             let mut by_member: Vec<(PathBuf, Vec<PromptName>)> = Vec::new();
             for name in names {
-                let m = member_with(manifest, &name, &ui)?;
+                let m = member_with(&members, &name)?.manifest.clone();
                 match by_member.iter_mut().find(|(p, _)| *p == m) {
                     Some((_, list)) => list.push(name),
                     None => by_member.push((m, vec![name])),
                 }
             }
-            let mut packages = Vec::with_capacity(by_member.len());
-            for (m, _) in &by_member {
-                packages.push(Package::open(Some(m), &ui)?);
-            }
-            let ran = for_each(&packages, &ui, args.json, |pkg, out| {
+            members.retain(|pkg| by_member.iter().any(|(m, _)| *m == pkg.manifest));
+            members.sort_by_key(|pkg| by_member.iter().position(|(m, _)| *m == pkg.manifest));
+            let ran = for_each(&members, &ui, args.json, |pkg, out| {
                 let names = by_member
                     .iter()
                     .find(|(m, _)| *m == pkg.manifest)
@@ -342,11 +341,10 @@ fn finish(ran: Ran, json: bool, ui: &Ui, dry_run: Option<bool>) -> Result<u8, Cl
     }
 }
 
-/// With `--workspace`: the `Cargo.toml` of the member that configures, uses or caches
+/// With `--workspace`: the member (of `members`) that configures, uses or caches
 /// `name`. Members that share one cache directory and follow the same ref for it count
 /// as one; several other members, or none, are a usage error naming them.
-fn member_with(manifest: Option<&Path>, name: &PromptName, ui: &Ui) -> Result<PathBuf, CliError> {
-    let members = Package::open_all(manifest, true, ui)?;
+fn member_with<'m>(members: &'m [Package], name: &PromptName) -> Result<&'m Package, CliError> {
     let found: Vec<&Package> = members
         .iter()
         .filter(|pkg| pkg.all_prompts().is_ok_and(|p| p.contains(name)))
@@ -361,7 +359,7 @@ fn member_with(manifest: Option<&Path>, name: &PromptName, ui: &Ui) -> Result<Pa
         .hint(
             "run the command in the member's directory, or pass --manifest-path MEMBER/Cargo.toml",
         )),
-        [first, rest @ ..] if rest.iter().all(|p| same(first, p)) => Ok(first.manifest.clone()),
+        [first, rest @ ..] if rest.iter().all(|p| same(first, p)) => Ok(first),
         many => {
             let list: Vec<String> = many
                 .iter()
