@@ -180,7 +180,7 @@ fn load(lit: &LitStr) -> Result<Found, String> {
         .ok_or_else(|| {
             "CARGO_MANIFEST_DIR is not set: `prompt!` must be compiled by cargo".to_owned()
         })?;
-    let package = resolve_layout(&package_dir)?;
+    let package = package_info(&package_dir)?;
     let store = Store::new(package.layout);
     let show = |e: &Error| relative(&e.to_string(), &package_dir);
     let _lock = store.lock_shared(|_| {}).map_err(|e| show(&e))?;
@@ -207,7 +207,7 @@ struct PackageInfo {
 /// is read once, not once per call. A process that lives longer (rust-analyzer's
 /// proc-macro server) reads it again when `PROMPT_SYNC_DIR` or one of those files
 /// changed.
-fn resolve_layout(package_dir: &Path) -> Result<PackageInfo, String> {
+fn package_info(package_dir: &Path) -> Result<PackageInfo, String> {
     struct Resolved {
         package_dir: PathBuf,
         env: Option<std::ffi::OsString>,
