@@ -186,13 +186,16 @@ fn needs_tracking(found: &Found) -> bool {
     std::env::var_os("OUT_DIR").is_none() || found.cache_root.as_os_str() != tracked
 }
 
-/// The files a crate without the build script must track for this prompt: its text
-/// and metadata, and the `Cargo.toml` files whose config chose the cache directory.
-fn tracked_files(found: &Found) -> impl Iterator<Item = &std::path::Path> {
-    [&found.text_path, &found.metadata_path]
+/// The files a crate without the build script must track for this prompt: its text,
+/// metadata and record (when it has one), and the `Cargo.toml` files whose config
+/// chose the cache directory.
+fn tracked_files(found: &Found) -> Vec<std::path::PathBuf> {
+    let record = prompt_sync_core::CacheLayout::new(&found.cache_root).record_path(&found.name);
+    [found.text_path.clone(), found.metadata_path.clone()]
         .into_iter()
-        .chain(&found.config_files)
-        .map(|p| p.as_path())
+        .chain(record.is_file().then_some(record))
+        .chain(found.config_files.iter().cloned())
+        .collect()
 }
 
 /// `include_bytes!` of the [`tracked_files`] and `option_env!` of `PROMPT_SYNC_DIR`,
@@ -203,7 +206,8 @@ pub(crate) fn tracked(found: &Found) -> TokenStream2 {
         return TokenStream2::new();
     }
     let items = tracked_files(found)
-        .filter_map(|p| path_literal(p).ok())
+        .into_iter()
+        .filter_map(|p| path_literal(&p).ok())
         .map(|lit| {
             quote!(
                 const _: &[u8] = ::core::include_bytes!(#lit);

@@ -81,14 +81,14 @@ pub(crate) fn find(store: &Store, name: &PromptName, package_dir: &Path) -> Resu
 /// stamps and the text read now has the recorded SHA-256; `None` means "verify it".
 fn from_index(store: &Store, name: &PromptName, out_dir: &Path) -> Option<Found> {
     let layout = store.layout();
-    let (text_path, metadata_path) = (layout.text_path(name), layout.metadata_path(name));
-    let stamps = Stamps::of(&text_path, &metadata_path)?;
+    let (text_path, metadata_path) = (layout.text_path(name), layout.existing_metadata_path(name));
+    let stamps = Stamps::of(layout, name)?;
     let entry = with_index(out_dir, layout.root(), |index| {
         index.get(name.as_str(), &stamps).cloned()
     })?;
     let text = std::fs::read_to_string(&text_path).ok()?;
     let sha256 = sha256_hex(text.as_bytes());
-    if sha256 != entry.sha256 || Stamps::of(&text_path, &metadata_path)? != stamps {
+    if sha256 != entry.sha256 || Stamps::of(layout, name)? != stamps {
         return None;
     }
     let kind = entry.kind()?;
@@ -168,12 +168,13 @@ mod tests {
             store.layout().text_path(&n("p")),
             store.layout().metadata_path(&n("p")),
         );
-        for p in [&t, &md] {
+        let record = store.layout().record_path(&n("p"));
+        for p in [&t, &md, &record] {
             let f = std::fs::File::options().write(true).open(p).unwrap();
             f.set_modified(then).unwrap();
         }
         let v = verify(&store, &n("p")).unwrap();
-        let mut entry = Entry::new(&v, Stamps::of(&t, &md).unwrap());
+        let mut entry = Entry::new(&v, Stamps::of(store.layout(), &n("p")).unwrap());
         edit(&mut entry);
         let mut index = Index::new(store.layout().root());
         index.insert("p", entry);

@@ -130,8 +130,7 @@ fn check<'a>(
         .lock_shared(|p| eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display()))
         .map_err(BuildError::Setup)?;
     let layout = store.layout();
-    let stamps =
-        |name: &PromptName| Stamps::of(&layout.text_path(name), &layout.metadata_path(name));
+    let stamps = |name: &PromptName| Stamps::of(layout, name);
     // Known good with unchanged files: `Ok((locally_modified, no pending write))`.
     let mut known: Vec<(&PromptName, Outcome)> = Vec::new();
     let mut names: Vec<&PromptName> = Vec::new();

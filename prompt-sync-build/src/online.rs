@@ -53,7 +53,7 @@ pub(crate) fn sync(
         .map(|d| PathBuf::from(d).join(LAST_CHECK_FILE));
     let forced = env.flag(REFRESH_VAR);
     let missing = needed.required.iter().any(|n| {
-        !store.layout().text_path(n).exists() || !store.layout().metadata_path(n).exists()
+        !store.layout().text_path(n).exists() || !store.layout().existing_metadata_path(n).exists()
     });
     let targets = targets(config, needed);
     // A ref changed in the config (`ref = "prod"` added, say) is due at once, not
@@ -81,6 +81,11 @@ pub(crate) fn sync(
     };
     let opts = SyncOptions {
         owner: settings.owner.clone(),
+        hub_repos: targets
+            .iter()
+            .map(|(n, _)| (n.clone(), config.hub_repo(n)))
+            .filter(|(n, repo)| n != repo)
+            .collect(),
         ..SyncOptions::default()
     };
     run(&hub, store, &targets, &opts, out);

@@ -559,7 +559,7 @@ fn corrupt_metadata_is_replaced_by_the_hubs_only_when_nothing_is_lost() {
         .read_metadata(&PromptName::new("same").unwrap())
         .unwrap()
         .unwrap();
-    assert_eq!(m.local_content_hash, sha256_hex(b"S"));
+    assert_eq!(m.local_content_hash, Some(sha256_hex(b"S")));
 
     // --force-pull takes the hub's, backing the edit up.
     let force = SyncOptions {
@@ -591,7 +591,7 @@ fn a_dry_run_reports_an_interrupted_write_as_such() {
     let mut meta = store.read_metadata(&name).unwrap().unwrap();
     let old = serde_json::to_value(&meta).unwrap();
     meta.hub_content_hash = Some(sha256_hex(b"B"));
-    meta.local_content_hash = sha256_hex(b"B");
+    meta.local_content_hash = Some(sha256_hex(b"B"));
     meta.pending_write = Some(prompt_sync_core::metadata::PendingWrite {
         incoming_hash: sha256_hex(b"B"),
         previous: Some(Box::new(old)),

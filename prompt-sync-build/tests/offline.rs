@@ -268,7 +268,7 @@ fn an_interrupted_sync_is_repaired() {
     fs::write(s.layout().incoming_path(&a), "new").unwrap();
     let mut m = s.read_metadata(&a).unwrap().unwrap();
     let previous = serde_json_value(&fs::read(s.layout().metadata_path(&a)).unwrap());
-    m.local_content_hash = sha256_hex(b"new");
+    m.local_content_hash = Some(sha256_hex(b"new"));
     m.hub_content_hash = Some(sha256_hex(b"new"));
     m.pending_write = Some(prompt_sync_core::metadata::PendingWrite {
         incoming_hash: sha256_hex(b"new"),

@@ -148,6 +148,7 @@ fn hub_problems(pkg: &Package, names: &[PromptName], ui: &Ui) -> Result<Vec<Prob
     let opts = SyncOptions {
         owner: http.settings().owner.clone(),
         repair_first: false,
+        hub_repos: pkg.hub_repos(names.iter()),
         ..SyncOptions::default()
     };
     let targets: Vec<Target> = names

@@ -55,14 +55,16 @@ pub(crate) fn run(
         .and_then(|m| m.owner.clone())
         .unwrap_or_else(|| http.settings().owner.clone());
     let hub_ref = pkg.hub_ref(&name);
-    let (hub_text, hub_label) = match http.pull(&owner, name.as_str(), hub_ref.as_str()) {
+    let repo = pkg.config.hub_repo(&name);
+    let (hub_text, hub_label) = match http.pull(&owner, repo.as_str(), hub_ref.as_str()) {
         Ok(commit) => {
             let text = from_manifest(&commit.manifest)
                 .and_then(|m| {
-                    m.to_cache_text()
-                        .map_err(|e| prompt_sync_core::Error::Manifest {
+                    m.to_cache_text_like(Some(&local)).map_err(|e| {
+                        prompt_sync_core::Error::Manifest {
                             detail: e.to_string(),
-                        })
+                        }
+                    })
                 })
                 .map_err(|e| {
                     CliError::failure(format!("the hub's version of `{name}` cannot be read: {e}"))

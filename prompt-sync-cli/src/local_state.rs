@@ -22,6 +22,8 @@ pub(crate) enum LocalCheck {
     MetadataMismatch,
     /// Git turned the text's line endings into CRLF.
     LineEndings,
+    /// The metadata records no SHA-256 (the original tool's older shape).
+    Unverified,
     /// A sync was killed half-way.
     Interrupted,
     /// A chat prompt's text does not parse.
@@ -50,6 +52,7 @@ impl LocalCheck {
                 Problem::UnmarkedEdit { .. } => LocalCheck::UnmarkedEdit,
                 Problem::MetadataMismatch { .. } => LocalCheck::MetadataMismatch,
                 Problem::LineEndings { .. } => LocalCheck::LineEndings,
+                Problem::Unverified => LocalCheck::Unverified,
                 Problem::Interrupted => LocalCheck::Interrupted,
                 Problem::BadChatText(_) => LocalCheck::BadChatText,
                 Problem::Store(Error::MetadataCorrupt { .. } | Error::NotUtf8 { .. }) => {
@@ -71,6 +74,7 @@ impl LocalCheck {
             LocalCheck::MissingMetadata => "missing metadata",
             LocalCheck::MetadataMismatch => "metadata mismatch",
             LocalCheck::LineEndings => "CRLF line endings",
+            LocalCheck::Unverified => "unverified",
             LocalCheck::Interrupted => "interrupted",
             LocalCheck::BadChatText => "bad chat text",
             LocalCheck::Corrupt => "corrupt",

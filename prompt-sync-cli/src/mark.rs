@@ -18,7 +18,7 @@ pub(crate) fn run(
     let name = parse_name(name)?;
     let pkg = Package::open(manifest_path, ui)?;
     let store = &pkg.store;
-    let metadata_path = store.layout().metadata_path(&name);
+    let metadata_path = store.layout().existing_metadata_path(&name);
     // Checked before locking: taking the lock creates the cache directory and lock file,
     // which a typo in the name must not do.
     if !metadata_path.is_file() {

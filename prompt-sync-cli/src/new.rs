@@ -44,7 +44,10 @@ pub(crate) fn run(manifest_path: Option<&Path>, args: &NewArgs, ui: &Ui) -> Resu
         .hint("sections start with `=== system ===`, `=== human ===`, `=== ai ===`, `=== role: NAME ===` or `=== placeholder: VARIABLE ===`")
     })?;
     let layout = pkg.store.layout();
-    let (text_path, meta_path) = (layout.text_path(&name), layout.metadata_path(&name));
+    let (text_path, meta_path) = (
+        layout.text_path(&name),
+        layout.existing_metadata_path(&name),
+    );
     let exists = |p: &Path| p.exists();
     if exists(&text_path) || exists(&meta_path) {
         return Err(CliError::failure(format!(

@@ -124,6 +124,19 @@ impl Package {
 
     /// The ref to follow for `name`: the config's, else the one the metadata recorded,
     /// else `latest`.
+    /// The hub repo each of `names` follows, for those that follow another name than
+    /// their own (`hub` in the config, `original_hub_names`).
+    pub(crate) fn hub_repos<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a PromptName>,
+    ) -> std::collections::HashMap<PromptName, PromptName> {
+        names
+            .into_iter()
+            .map(|n| (n.clone(), self.config.hub_repo(n)))
+            .filter(|(n, repo)| n != repo)
+            .collect()
+    }
+
     pub(crate) fn hub_ref(&self, name: &PromptName) -> HubRef {
         if let Some(spec) = self.config.prompts.iter().find(|p| &p.name == name) {
             return spec.hub_ref.clone();

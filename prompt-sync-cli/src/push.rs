@@ -47,18 +47,20 @@ pub(crate) fn run(
 ) -> Result<bool, CliError> {
     let http = connect::connect(pkg, ui)?;
     let hub = Progress::new(&http, *ui);
-    let opts = PushOptions {
+    let mut opts = PushOptions {
         owner: http.settings().owner.clone(),
         tags: args.tags.clone(),
         description: args.description.clone(),
         force: args.force,
         dry_run: args.dry_run,
+        hub_repo: None,
     };
     if args.dry_run {
         ui.info("🔍 Dry run - nothing will be pushed or written");
     }
     let mut reports = Vec::new();
     for name in names {
+        opts.hub_repo = pkg.hub_repos([name]).remove(name);
         let report = engine::push_prompt(&pkg.store, name, &hub, &opts, |p| ui.waiting_for_lock(p));
         for (tone, line) in lines(&report) {
             ui.out_tone(tone, line);

@@ -47,10 +47,10 @@ pub(crate) fn run(
 ) -> Result<(), CliError> {
     let name = parse_name(name)?;
     let pkg = Package::open(manifest_path, ui)?;
-    if !pkg.store.layout().metadata_path(&name).is_file() {
+    if !pkg.store.layout().existing_metadata_path(&name).is_file() {
         return Err(CliError::failure(format!(
             "prompt `{name}` has no metadata: `{}` does not exist",
-            show_path(&pkg.store.layout().metadata_path(&name), &pkg.dir)
+            show_path(&pkg.store.layout().existing_metadata_path(&name), &pkg.dir)
         ))
         .hint(format!(
             "restore the metadata from git, or run `prompt-sync sync --force-pull {name}` to take the hub's version (a text without metadata is backed up first)"
@@ -112,6 +112,7 @@ pub(crate) fn from_hub(manifest_path: Option<&Path>, name: &str, ui: &Ui) -> Res
     let opts = SyncOptions {
         owner: http.settings().owner.clone(),
         force_pull: true,
+        hub_repos: pkg.hub_repos([&name]),
         ..SyncOptions::default()
     };
     let targets = [Target {

@@ -172,6 +172,7 @@ fn add_hub_states(
     let opts = SyncOptions {
         owner: http.settings().owner.clone(),
         repair_first: false,
+        hub_repos: pkg.hub_repos(targets.iter().map(|t| &t.name)),
         ..SyncOptions::default()
     };
     // A prompt started with `prompt-sync new` is not on the hub, unless another has
@@ -181,10 +182,13 @@ fn add_hub_states(
         let Ok(name) = PromptName::new(&row.name) else {
             continue;
         };
-        if hub.repo_exists(&opts.owner, name.as_str()).map_err(|e| {
-            CliError::failure(format!("cannot ask the hub: {e}"))
-                .hint("`prompt-sync status --offline` shows the cache without the hub")
-        })? {
+        if hub
+            .repo_exists(&opts.owner, pkg.config.hub_repo(&name).as_str())
+            .map_err(|e| {
+                CliError::failure(format!("cannot ask the hub: {e}"))
+                    .hint("`prompt-sync status --offline` shows the cache without the hub")
+            })?
+        {
             row.label = "name taken".to_owned();
             row.message = Some(engine::name_taken(&name));
             row.attention = true;

@@ -141,7 +141,7 @@ pub(crate) fn sync_targets(
             new_only.push(t);
             continue;
         }
-        match hub.repo_exists(owner, t.name.as_str()) {
+        match hub.repo_exists(owner, pkg.config.hub_repo(&t.name).as_str()) {
             Ok(true) if args.force_pull => planned.push(t.clone()),
             Ok(true) => taken.push(t),
             Ok(false) => new_only.push(t),
@@ -157,6 +157,7 @@ pub(crate) fn sync_targets(
         auto_push: args.auto_push,
         force_pull: args.force_pull,
         repair_first: !args.dry_run,
+        hub_repos: pkg.hub_repos(targets.iter().map(|t| &t.name)),
         ..SyncOptions::default()
     };
     let mut report = if planned.is_empty() {
@@ -182,6 +183,7 @@ pub(crate) fn sync_targets(
             let popts = PushOptions {
                 owner: owner.to_owned(),
                 dry_run: args.dry_run,
+                hub_repo: opts.hub_repos.get(&t.name).cloned(),
                 ..PushOptions::default()
             };
             let r =

@@ -84,7 +84,10 @@ fn status_offline_shows_one_row_per_prompt_and_a_summary() {
     );
     has(&r.stderr, "check --offline");
     // Status only reads: the unmarked edit is still unrecorded.
-    assert_eq!(pkg.metadata("beta").local_content_hash, sha256_hex(b"v1"));
+    assert_eq!(
+        pkg.metadata("beta").local_content_hash,
+        Some(sha256_hex(b"v1"))
+    );
 }
 
 #[test]

@@ -713,12 +713,14 @@ fn new_then_push_creates_the_prompt_on_the_hub() {
 fn new_from_a_file_checks_the_chat_format() {
     let pkg = Pkg::new(&[]);
     let file = pkg.path().join("draft.txt");
-    fs::write(&file, "no sections here\n").unwrap();
+    // Text, then a header: neither one system message (no header) nor sections.
+    fs::write(&file, "intro\n=== human ===\n{q}\n").unwrap();
     let before = snapshot(pkg.path());
     let r = pkg.run(&["new", "draft", "--chat", "--from", file.to_str().unwrap()]);
     r.code(1);
     has(&r.stderr, "sectioned format");
     assert_eq!(snapshot(pkg.path()), before);
+    fs::write(&file, "no sections here\n").unwrap();
     let r = pkg.run(&["new", "draft", "--from", file.to_str().unwrap()]);
     r.code(0);
     assert_eq!(pkg.text("draft"), "no sections here\n");

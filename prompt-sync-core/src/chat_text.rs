@@ -23,6 +23,14 @@
 //! from such a line. So `\=== human ===` in the file is the text `=== human ===`, and
 //! `\\=== human ===` is `\=== human ===`. No other line is changed.
 //!
+//! **Plain form.** A chat text whose first line is not a header and which has no
+//! header line at all is one system message holding the whole text, exactly: the
+//! form the original Python tool cached a one-system-message chat prompt in (it kept
+//! the system text alone). A new prompt that is one system message is written this
+//! way ([`Form::for_new`]); an existing file keeps its form ([`form_of`]). A text that
+//! starts without a header and has one further down is refused (start it with
+//! `=== system ===`), so every text reads one way only.
+//!
 //! Consequences: a message whose text is empty is written as its header followed by
 //! one empty line; a placeholder is its header followed by one empty line (or the end
 //! of the file). A text file with a trailing newline keeps it as part of the last
@@ -116,6 +124,67 @@ fn header_line(m: &ChatMessage) -> Result<String, ChatTextError> {
     Ok(format!("{OPEN}{label}{CLOSE}"))
 }
 
+/// How a chat prompt's text is laid out in the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Form {
+    /// Sections, each starting with a header line (the module doc).
+    Sectioned,
+    /// The text of the one system message alone (the original tool's form).
+    Plain,
+}
+
+impl Form {
+    /// The form prompt-sync writes a new prompt in: plain when it is one system
+    /// message that the plain form can hold, sectioned otherwise.
+    pub fn for_new(messages: &[ChatMessage]) -> Form {
+        if plain_content(messages).is_some() {
+            Form::Plain
+        } else {
+            Form::Sectioned
+        }
+    }
+}
+
+/// The form of an existing cache text: sectioned when it is empty or starts with a
+/// header line, plain otherwise.
+pub fn form_of(text: &str) -> Form {
+    let first = text.split('\n').next().unwrap_or("");
+    if text.is_empty() || is_header(first) {
+        Form::Sectioned
+    } else {
+        Form::Plain
+    }
+}
+
+/// The system text of `messages` when the plain form can hold them: one system
+/// message, not empty, with no line that reads as a header (escaped or with a `\r`).
+fn plain_content(messages: &[ChatMessage]) -> Option<&str> {
+    match messages {
+        [
+            ChatMessage::Message {
+                role: Role::System,
+                content,
+            },
+        ] if !content.is_empty() && content.split('\n').all(|l| !looks_like_header(l)) => {
+            Some(content)
+        }
+        _ => None,
+    }
+}
+
+/// A line that is a header once leading backslashes or a trailing `\r` are removed.
+fn looks_like_header(line: &str) -> bool {
+    is_header(line.trim_start_matches('\\')) || is_header(line.trim_end_matches('\r'))
+}
+
+/// Writes messages in `form`: plain when asked for and possible, else sectioned.
+pub fn render_in(messages: &[ChatMessage], form: Form) -> Result<String, ChatTextError> {
+    match (form, plain_content(messages)) {
+        (Form::Plain, Some(content)) => Ok(content.to_owned()),
+        _ => render(messages),
+    }
+}
+
 /// Writes messages in the sectioned text format.
 pub fn render(messages: &[ChatMessage]) -> Result<String, ChatTextError> {
     let mut out = String::new();
@@ -146,6 +215,9 @@ pub fn parse(text: &str) -> Result<Vec<ChatMessage>, ChatTextError> {
         return Ok(Vec::new());
     }
     let lines: Vec<&str> = text.split('\n').collect();
+    if form_of(text) == Form::Plain {
+        return parse_plain(text, &lines);
+    }
     let mut messages = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -208,6 +280,29 @@ pub fn parse(text: &str) -> Result<Vec<ChatMessage>, ChatTextError> {
         i = end;
     }
     Ok(messages)
+}
+
+/// A text without a leading header: one system message, if no line reads as a header.
+fn parse_plain(text: &str, lines: &[&str]) -> Result<Vec<ChatMessage>, ChatTextError> {
+    let Some(at) = lines.iter().position(|l| looks_like_header(l)) else {
+        return Ok(vec![ChatMessage::Message {
+            role: Role::System,
+            content: text.to_owned(),
+        }]);
+    };
+    let hint = if is_header(lines[at].trim_end_matches('\r')) && lines[at].ends_with('\r') {
+        " (the file has Windows line endings; save it with `\\n` line endings)"
+    } else {
+        ""
+    };
+    Err(ChatTextError {
+        line: 1,
+        message: format!(
+            "a chat prompt with sections starts with a section header such as `=== system ===`, found `{}`; line {} reads as a header{hint} (a text without any header line is one system message)",
+            truncate(lines[0]),
+            at + 1
+        ),
+    })
 }
 
 fn truncate(s: &str) -> String {
@@ -300,6 +395,38 @@ mod tests {
         let e = parse("=== human ===").unwrap_err();
         assert_eq!(e.line, 1);
         let e = parse("=== system ===\r\nx").unwrap_err();
+        assert!(e.message.contains("Windows line endings"), "{e}");
+    }
+
+    #[test]
+    fn the_plain_form_is_one_system_message() {
+        let system = vec![msg(Role::System, "You write tests.\nBe brief.\n")];
+        assert_eq!(Form::for_new(&system), Form::Plain);
+        let text = render_in(&system, Form::Plain).unwrap();
+        assert_eq!(text, "You write tests.\nBe brief.\n");
+        assert_eq!(form_of(&text), Form::Plain);
+        assert_eq!(parse(&text).unwrap(), system);
+        // An existing sectioned file stays sectioned.
+        let sectioned = render_in(&system, Form::Sectioned).unwrap();
+        assert_eq!(sectioned, "=== system ===\nYou write tests.\nBe brief.\n");
+        assert_eq!(form_of(&sectioned), Form::Sectioned);
+        // What the plain form cannot hold is written with sections.
+        for m in [
+            vec![msg(Role::Human, "hi")],
+            vec![msg(Role::System, "a"), msg(Role::Human, "b")],
+            vec![msg(Role::System, "")],
+            vec![msg(Role::System, "x\n=== human ===\ny")],
+            vec![msg(Role::System, "x\n\\=== ai ===")],
+        ] {
+            assert_eq!(Form::for_new(&m), Form::Sectioned, "{m:?}");
+            let text = render_in(&m, Form::Plain).unwrap();
+            assert_eq!(text, render(&m).unwrap());
+            assert_eq!(parse(&text).unwrap(), m);
+        }
+        // A plain text with a header further down is refused, as is a CRLF one.
+        let e = parse("intro\n=== human ===\nx").unwrap_err();
+        assert!(e.message.contains("line 2 reads as a header"), "{e}");
+        let e = parse("intro\n=== human ===\r\nx").unwrap_err();
         assert!(e.message.contains("Windows line endings"), "{e}");
     }
 

@@ -9,7 +9,11 @@
 //! owner = "-"                             # `-` or a LangSmith handle
 //! endpoint = "https://api.smith.langchain.com"
 //! refresh_interval = 300                  # seconds between hub checks
+//! original_hub_names = false              # true: hub repo NAME_v1, as the Python tool
 //! ```
+//!
+//! A `prompts` table may name the hub repo a cache entry follows when it differs:
+//! `{ name = "agentic_rag_system", hub = "agentic_rag_system_v1" }`.
 //!
 //! Every key falls back, **one key at a time**, to `[workspace.metadata.prompt-sync]` of the
 //! workspace root: a key the package sets wins, a key it leaves out comes from the
@@ -57,18 +61,21 @@ pub const KNOWN_KEYS: &[&str] = &[
     "owner",
     "endpoint",
     "refresh_interval",
+    "original_hub_names",
 ];
 
 /// The keys a table entry of `prompts` may hold.
-pub const KNOWN_PROMPT_KEYS: &[&str] = &["name", "ref"];
+pub const KNOWN_PROMPT_KEYS: &[&str] = &["name", "ref", "hub"];
 
 /// One prompt the config asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PromptSpec {
-    /// The prompt's name (its LangSmith repo handle).
+    /// The prompt's name: its cache file's and `prompt!`'s.
     pub name: PromptName,
     /// The ref to follow: `latest` unless the entry names one.
     pub hub_ref: HubRef,
+    /// The hub repo it follows, when the entry names one other than `name`.
+    pub hub: Option<PromptName>,
 }
 
 /// The effective config of a package: its own keys, then the workspace's, then defaults.
@@ -85,6 +92,9 @@ pub struct Config {
     pub endpoint: Option<String>,
     /// Seconds between hub checks (default [`DEFAULT_REFRESH_INTERVAL`]).
     pub refresh_interval: u64,
+    /// The original Python tool's hub naming: a prompt follows the hub repo
+    /// `NAME_v1` unless its name already ends in `_v1` (see [`Config::hub_repo`]).
+    pub original_hub_names: bool,
     /// Things worth telling the user that do not stop the build, such as unknown keys.
     pub warnings: Vec<String>,
     /// Every `Cargo.toml` read, for `cargo:rerun-if-changed`.
@@ -102,6 +112,7 @@ impl Default for Config {
             owner: DEFAULT_OWNER.to_owned(),
             endpoint: None,
             refresh_interval: DEFAULT_REFRESH_INTERVAL,
+            original_hub_names: false,
             warnings: Vec::new(),
             manifest_files: Vec::new(),
             runtime_by_name: false,
@@ -110,6 +121,28 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The hub repo the cache entry `name` follows: the `hub` of its `prompts` entry;
+    /// else, with `original_hub_names`, `NAME_v1` unless the name ends in `_v1` (the
+    /// original tool's rule; a name too long for the suffix keeps its name); else the
+    /// name itself.
+    pub fn hub_repo(&self, name: &PromptName) -> PromptName {
+        if let Some(hub) = self
+            .prompts
+            .iter()
+            .find(|s| &s.name == name)
+            .and_then(|s| s.hub.clone())
+        {
+            return hub;
+        }
+        if self.original_hub_names
+            && !name.as_str().ends_with("_v1")
+            && let Ok(v1) = PromptName::new(&format!("{name}_v1"))
+        {
+            return v1;
+        }
+        name.clone()
+    }
+
     /// Loads the config of the package whose `Cargo.toml` is in `package_dir`, with the
     /// fallback to its workspace root described in the [module docs](self).
     ///
@@ -215,6 +248,7 @@ struct Layer {
     owner: Option<String>,
     endpoint: Option<String>,
     refresh_interval: Option<u64>,
+    original_hub_names: Option<bool>,
 }
 
 fn parse_doc(text: &str, path: &Path) -> Result<Table> {
@@ -273,6 +307,10 @@ fn from_docs(
             .refresh_interval
             .or(workspace.refresh_interval)
             .unwrap_or(DEFAULT_REFRESH_INTERVAL),
+        original_hub_names: package
+            .original_hub_names
+            .or(workspace.original_hub_names)
+            .unwrap_or(false),
         warnings,
         manifest_files,
         runtime_by_name: depends_by_name(doc, RUNTIME_PACKAGE),
@@ -344,6 +382,10 @@ fn parse_layer(doc: &Table, ctx: &Ctx<'_>, warnings: &mut Vec<String>) -> Result
             "refresh_interval" => {
                 layer.refresh_interval = Some(parse_refresh_interval(value, ctx)?);
             }
+            "original_hub_names" => match value {
+                Value::Boolean(b) => layer.original_hub_names = Some(*b),
+                other => return Err(ctx.bad_value("original_hub_names", "true or false", other)),
+            },
             unknown => warnings.push(unknown_key_warning(unknown, &ctx.place(), KNOWN_KEYS, "")),
         }
     }
@@ -374,8 +416,8 @@ fn parse_prompts(
     let source_desc = format!("`prompts` in {}", ctx.place());
     let mut specs: Vec<PromptSpec> = Vec::with_capacity(entries.len());
     for entry in entries {
-        let (name, hub_ref) = match entry {
-            Value::String(name) => (name.as_str(), None),
+        let (name, hub_ref, hub) = match entry {
+            Value::String(name) => (name.as_str(), None, None),
             Value::Table(t) => {
                 let name = match t.get("name") {
                     Some(Value::String(name)) => name.as_str(),
@@ -404,6 +446,23 @@ fn parse_prompts(
                         )));
                     }
                 };
+                let hub = match t.get("hub") {
+                    None => None,
+                    Some(Value::String(h)) => Some(PromptName::new(h).map_err(|e| {
+                        Error::invalid_name(
+                            h,
+                            format!("`hub` of prompt {name:?} in {source_desc}"),
+                            e,
+                        )
+                    })?),
+                    Some(other) => {
+                        return Err(ctx.error(format!(
+                            "`hub` of prompt {name:?} in `prompts` in {} must be a string (the hub repo's name), found {}",
+                            ctx.level.section(),
+                            describe(other)
+                        )));
+                    }
+                };
                 for key in t
                     .keys()
                     .filter(|k| !KNOWN_PROMPT_KEYS.contains(&k.as_str()))
@@ -415,7 +474,7 @@ fn parse_prompts(
                         &format!("the `prompts` entry for {name:?} in "),
                     ));
                 }
-                (name, hub_ref)
+                (name, hub_ref, hub.filter(|h| h.as_str() != name))
             }
             other => return Err(ctx.bad_value("prompts", EXPECTED, other)),
         };
@@ -431,7 +490,13 @@ fn parse_prompts(
             })?,
         };
         match specs.iter().find(|s| s.name == name) {
-            Some(prev) if prev.hub_ref == hub_ref => {}
+            Some(prev) if prev.hub_ref == hub_ref && (hub.is_none() || prev.hub == hub) => {}
+            Some(prev) if prev.hub_ref == hub_ref => {
+                return Err(ctx.error(format!(
+                    "prompt `{name}` is listed twice in `prompts` in {} with different `hub` repos; keep one",
+                    ctx.level.section(),
+                )));
+            }
             Some(prev) => {
                 return Err(ctx.error(format!(
                     "prompt `{name}` is listed twice in `prompts` in {} with different refs (`{}` and `{hub_ref}`); keep one",
@@ -439,7 +504,7 @@ fn parse_prompts(
                     prev.hub_ref
                 )));
             }
-            None => specs.push(PromptSpec { name, hub_ref }),
+            None => specs.push(PromptSpec { name, hub_ref, hub }),
         }
     }
     Ok(specs)
@@ -708,6 +773,7 @@ mod tests {
         PromptSpec {
             name: PromptName::new(name).unwrap(),
             hub_ref: HubRef::new(r).unwrap(),
+            hub: None,
         }
     }
 
@@ -861,7 +927,7 @@ prompts = [{ name = "router", rev = "v1" }]
         };
         let promtps = w("promtps");
         assert!(promtps.starts_with(
-            "unknown key `promtps` in [package.metadata.prompt-sync] of /p/Cargo.toml (known keys: prompts, cache_dir, owner, endpoint, refresh_interval)"
+            "unknown key `promtps` in [package.metadata.prompt-sync] of /p/Cargo.toml (known keys: prompts, cache_dir, owner, endpoint, refresh_interval, original_hub_names)"
         ), "{promtps}");
         assert!(promtps.contains("did you mean `prompts`?"), "{promtps}");
         assert!(!w("colour").contains("did you mean"));

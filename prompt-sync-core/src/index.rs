@@ -26,7 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::fsio;
+use crate::layout::CacheLayout;
 use crate::model::{PromptKind, TemplateFormat};
+use crate::name::PromptName;
 use crate::plan::PlanRecord;
 use crate::verify::Verified;
 
@@ -38,7 +40,7 @@ pub const RACY: Duration = Duration::from_secs(2);
 
 /// This format, and the version of prompt-sync that wrote it (another version's
 /// index is ignored).
-const FORMAT: &str = concat!("prompt-sync verified index 1, ", env!("CARGO_PKG_VERSION"));
+const FORMAT: &str = concat!("prompt-sync verified index 2, ", env!("CARGO_PKG_VERSION"));
 
 /// What identifies one version of a file without reading it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,28 +103,34 @@ fn stamp(m: &std::fs::Metadata) -> FileStamp {
     }
 }
 
-/// The stamps of a prompt's text and metadata files.
+/// The stamps of a prompt's text, metadata and record files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamps {
     /// The text file's.
     pub text: FileStamp,
     /// The metadata file's.
     pub metadata: FileStamp,
+    /// The record file's (`metadata/prompt-sync/<name>.json`), `None` when absent.
+    pub record: Option<FileStamp>,
 }
 
 impl Stamps {
-    /// The stamps of both files; `None` when either cannot be read.
-    pub fn of(text: &Path, metadata: &Path) -> Option<Stamps> {
+    /// The stamps of a prompt's files in `layout`; `None` when the text or the
+    /// metadata cannot be read.
+    pub fn of(layout: &CacheLayout, name: &PromptName) -> Option<Stamps> {
         Some(Stamps {
-            text: FileStamp::of(text).ok()?,
-            metadata: FileStamp::of(metadata).ok()?,
+            text: FileStamp::of(&layout.text_path(name)).ok()?,
+            metadata: FileStamp::of(&layout.existing_metadata_path(name)).ok()?,
+            record: FileStamp::of(&layout.record_path(name)).ok(),
         })
     }
 
-    /// True when either file was modified too recently to be recorded (see [`RACY`]).
+    /// True when a file was modified too recently to be recorded (see [`RACY`]).
     pub fn too_recent(&self) -> bool {
         let now = SystemTime::now();
-        self.text.is_racy(now) || self.metadata.is_racy(now)
+        self.text.is_racy(now)
+            || self.metadata.is_racy(now)
+            || self.record.is_some_and(|r| r.is_racy(now))
     }
 }
 
@@ -285,6 +293,7 @@ mod tests {
         for path in [
             store.layout().text_path(&n("p")),
             store.layout().metadata_path(&n("p")),
+            store.layout().record_path(&n("p")),
         ] {
             let f = std::fs::File::options().write(true).open(path).unwrap();
             f.set_modified(then).unwrap();
@@ -293,7 +302,7 @@ mod tests {
 
     fn stamps(store: &Store) -> Stamps {
         let l = store.layout();
-        Stamps::of(&l.text_path(&n("p")), &l.metadata_path(&n("p"))).unwrap()
+        Stamps::of(l, &n("p")).unwrap()
     }
 
     fn recorded(store: &Store) -> Index {

@@ -1,11 +1,24 @@
-//! Sync metadata: `<cache>/metadata/<name>.json`.
+//! Sync metadata, in two files the original Python tool and prompt-sync share:
 //!
-//! Reads what the original Python tool wrote (its eight fields, naive timestamps) and
-//! writes a superset: the commit the cache came from, the ref asked for, the owner, the
-//! prompt's kind, template format and variables, and the hub manifest, so a push can
-//! rebuild the manifest losslessly. Fields this version does not know are kept on
-//! rewrite. A file that does not parse, or whose values are malformed, is
-//! [`Error::MetadataCorrupt`] naming the file, never a panic.
+//! - `<cache>/metadata/<stem>.json` holds the original tool's eight fields and nothing
+//!   else, named as it names them (`test_generator_v1` -> `test_generator-v1.json`),
+//!   so its loader (which refuses any other field) keeps reading it;
+//! - `<cache>/metadata/prompt-sync/<name>.json` (the *record*) holds what a correct
+//!   sync needs beyond them: the commit the cache came from, the ref asked for, the
+//!   owner, the prompt's kind, template format and variables, the hub manifest (so a
+//!   push can rebuild it losslessly), and fields this version does not know.
+//!
+//! In memory they are one [`Metadata`]. The record names the `hub_content_hash` it was
+//! written with: when the original tool has synced the prompt since (a pull or a push
+//! changes that hash), the record's commit, manifest and variables describe another
+//! version and are dropped; its kind, format, owner and ref still hold.
+//!
+//! Reads accept everything the original tool writes: `null` for any field it leaves
+//! unset, naive timestamps, and its older shape (`last_synced`, `source`, a Python
+//! `hash()` integer as `content_hash`), which carries no SHA-256 and so no verified
+//! base (see [`Metadata::has_verified_base`]). A file written by prompt-sync 0.1 (one
+//! file holding every field) reads too. A file that does not parse, or whose values
+//! are malformed, is [`Error::MetadataCorrupt`] naming the file, never a panic.
 
 use std::path::Path;
 
@@ -51,7 +64,7 @@ pub struct Metadata {
     #[serde(default)]
     pub last_fetched_from_hub: Option<String>,
     /// True when the user marked the text as edited locally (`prompt-sync mark-edited`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_false")]
     pub locally_modified: bool,
     /// When it was marked edited.
     #[serde(default)]
@@ -59,8 +72,12 @@ pub struct Metadata {
     /// SHA-256 of the hub's text at the last sync: the three-way base.
     #[serde(default)]
     pub hub_content_hash: Option<String>,
-    /// SHA-256 of the cached text as prompt-sync last wrote or recorded it.
-    pub local_content_hash: String,
+    /// SHA-256 of the cached text as last written or recorded (`None` in the original
+    /// tool's files for a prompt marked edited before it had a text, and in its older
+    /// shape). After the original tool's push it is the text's hash when it was marked,
+    /// not the pushed text's (see [`Metadata::text_is_recorded`]).
+    #[serde(default)]
+    pub local_content_hash: Option<String>,
     /// When the prompt was last synced either way.
     #[serde(default)]
     pub last_sync_timestamp: Option<String>,
@@ -105,7 +122,7 @@ impl Metadata {
             locally_modified: false,
             local_edit_timestamp: None,
             hub_content_hash: None,
-            local_content_hash: content_hash.to_owned(),
+            local_content_hash: Some(content_hash.to_owned()),
             last_sync_timestamp: None,
             sync_direction: None,
             hub_commit_hash: None,
@@ -157,7 +174,7 @@ impl Metadata {
                 name.as_str()
             ));
         }
-        check_hash("local_content_hash", Some(&self.local_content_hash))?;
+        check_hash("local_content_hash", self.local_content_hash.as_deref())?;
         check_hash("hub_content_hash", self.hub_content_hash.as_deref())?;
         for (field, value) in [
             ("last_fetched_from_hub", &self.last_fetched_from_hub),
@@ -209,13 +226,170 @@ impl Metadata {
             .unwrap_or_default()
     }
 
-    /// Serializes as pretty JSON with a trailing newline (stable, diff-friendly).
+    /// True when the metadata records a SHA-256 of the prompt's text (the local or the
+    /// hub's). The original tool's older shape records none: its text cannot be
+    /// verified until a sync compares it with the hub.
+    pub fn has_verified_base(&self) -> bool {
+        self.local_content_hash.is_some() || self.hub_content_hash.is_some()
+    }
+
+    /// True when a text whose SHA-256 is `sha256` is the one this metadata describes
+    /// (unmarked): the recorded local hash; or the hub's, after a push by the original
+    /// tool (which records the pushed text as `hub_content_hash` and leaves
+    /// `local_content_hash` at the hash from when the prompt was marked) or when no
+    /// local hash is recorded.
+    pub fn text_is_recorded(&self, sha256: &str) -> bool {
+        match self.local_content_hash.as_deref() {
+            Some(local) if local == sha256 => true,
+            Some(_) if self.sync_direction.as_deref() != Some("push") => false,
+            _ => self.hub_content_hash.as_deref() == Some(sha256),
+        }
+    }
+
+    /// Serializes every field into one pretty JSON document with a trailing newline
+    /// (the form a write in progress keeps, with its `pending_write` marker).
     pub fn to_json_bytes(&self) -> Vec<u8> {
         // Serializing plain data with string keys cannot fail.
         let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
         out.push(b'\n');
         out
     }
+
+    /// The original tool's file: its eight fields, in its order (plus the
+    /// `pending_write` marker while a write is in progress).
+    pub fn to_original_json_bytes(&self) -> Vec<u8> {
+        let mut all = self.to_map();
+        let mut out = Map::new();
+        for key in ORIGINAL_FIELDS.iter().chain(&["pending_write"]) {
+            if let Some(v) = all.remove(*key) {
+                out.insert((*key).to_owned(), v);
+            }
+        }
+        pretty(&Value::Object(out))
+    }
+
+    /// The record file: every field but the original tool's eight, bound to the
+    /// `hub_content_hash` it describes; `None` when there is nothing to record. The
+    /// older shape's fields go once a SHA-256 is recorded.
+    pub fn to_record_json_bytes(&self) -> Option<Vec<u8>> {
+        let mut all = self.to_map();
+        for key in ORIGINAL_FIELDS.iter().chain(&["pending_write"]) {
+            all.remove(*key);
+        }
+        if self.has_verified_base() {
+            for key in OLDER_SHAPE_FIELDS {
+                all.remove(key);
+            }
+        }
+        if all.is_empty() {
+            return None;
+        }
+        let mut out = Map::new();
+        out.insert(
+            RECORD_BINDING.to_owned(),
+            self.hub_content_hash
+                .clone()
+                .map_or(Value::Null, Value::String),
+        );
+        out.extend(all);
+        Some(pretty(&Value::Object(out)))
+    }
+
+    /// Reads the two files (see the module doc): `main` from `main_path`, and the
+    /// record when there is one. While a write is in progress the main file holds
+    /// every field and the record is not read.
+    pub fn from_files(
+        main: &[u8],
+        main_path: &Path,
+        record: Option<(&[u8], &Path)>,
+        name: &PromptName,
+    ) -> Result<Self> {
+        let meta = Metadata::from_slice(main, main_path, name)?;
+        let Some((bytes, record_path)) = record else {
+            return Ok(meta);
+        };
+        if meta.pending_write.is_some() {
+            return Ok(meta);
+        }
+        let corrupt = |detail: String| Error::MetadataCorrupt {
+            path: record_path.to_owned(),
+            detail,
+        };
+        if bytes.len() as u64 > MAX_METADATA_BYTES {
+            return Err(corrupt(format!(
+                "it is {} bytes, over the {MAX_METADATA_BYTES} byte limit",
+                bytes.len()
+            )));
+        }
+        let Ok(Value::Object(record)) = serde_json::from_slice::<Value>(bytes) else {
+            return Err(corrupt("it is not a JSON object".to_owned()));
+        };
+        let current = meta
+            .hub_content_hash
+            .clone()
+            .map_or(Value::Null, Value::String);
+        let fresh = record.get(RECORD_BINDING) == Some(&current);
+        let mut all = meta.to_map();
+        for (key, value) in record {
+            let describes_another_version = !fresh && VERSION_FIELDS.contains(&key.as_str());
+            // A field the original tool's file holds itself (written there by hand,
+            // or by prompt-sync 0.1 after this record) wins over the record's.
+            if key == RECORD_BINDING
+                || describes_another_version
+                || ORIGINAL_FIELDS.contains(&key.as_str())
+                || key == "pending_write"
+                || all.contains_key(&key)
+            {
+                continue;
+            }
+            all.insert(key, value);
+        }
+        let merged: Metadata = serde_json::from_value(Value::Object(all))
+            .map_err(|e| corrupt(format!("it is not valid metadata: {e}")))?;
+        merged.validate(name).map_err(corrupt)?;
+        Ok(merged)
+    }
+
+    fn to_map(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        }
+    }
+}
+
+/// The original tool's fields, in the order it writes them.
+pub const ORIGINAL_FIELDS: [&str; 8] = [
+    "prompt_name",
+    "last_fetched_from_hub",
+    "locally_modified",
+    "local_edit_timestamp",
+    "hub_content_hash",
+    "local_content_hash",
+    "last_sync_timestamp",
+    "sync_direction",
+];
+
+/// The fields of the original tool's older metadata shape that the current shape
+/// replaces (`content_hash` is a Python `hash()`, not a SHA-256).
+const OLDER_SHAPE_FIELDS: [&str; 4] = ["last_synced", "source", "content_hash", "version"];
+
+/// The record's field naming the `hub_content_hash` it was written with.
+const RECORD_BINDING: &str = "for_hub_content_hash";
+
+/// Record fields that describe one hub version, dropped when the original tool has
+/// synced another since.
+const VERSION_FIELDS: [&str; 3] = ["hub_commit_hash", "manifest", "input_variables"];
+
+fn pretty(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// `null` reads as `false` (the original tool's dataclass allows it).
+fn null_as_false<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(false))
 }
 
 fn check_hash(field: &str, value: Option<&str>) -> std::result::Result<(), String> {
@@ -259,7 +433,7 @@ mod tests {
             &name("test_generator_v1"),
         )
         .unwrap();
-        assert_eq!(m.local_content_hash, sha256_hex(b"hello"));
+        assert_eq!(m.local_content_hash, Some(sha256_hex(b"hello")));
         assert_eq!(m.sync_direction.as_deref(), Some("pull"));
         assert_eq!(m.prompt_kind(), PromptKind::Text);
         assert_eq!(m.format(), TemplateFormat::FString);
@@ -320,6 +494,129 @@ mod tests {
         assert_eq!(back.format(), TemplateFormat::Mustache);
     }
 
+    /// What the original tool's loader (`PromptMetadata(**json.load(f))`, a dataclass
+    /// of its eight fields) accepts: an object with `prompt_name` and no other key
+    /// than the eight.
+    fn original_loader_accepts(bytes: &[u8]) -> bool {
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(bytes) else {
+            return false;
+        };
+        map.contains_key("prompt_name") && map.keys().all(|k| ORIGINAL_FIELDS.contains(&k.as_str()))
+    }
+
+    #[test]
+    fn reads_the_original_tools_nulls() {
+        // `mark_as_locally_edited` on a prompt never fetched, and without a text.
+        let text = r#"{
+  "prompt_name": "draft_v1",
+  "last_fetched_from_hub": null,
+  "locally_modified": null,
+  "local_edit_timestamp": "2025-10-29T16:37:10.879913",
+  "hub_content_hash": null,
+  "local_content_hash": null,
+  "last_sync_timestamp": null,
+  "sync_direction": null
+}"#;
+        let m =
+            Metadata::from_slice(text.as_bytes(), Path::new("m.json"), &name("draft_v1")).unwrap();
+        assert!(!m.locally_modified);
+        assert_eq!(m.local_content_hash, None);
+        assert!(!m.has_verified_base());
+        // Written back, every field is there again, null where unset.
+        let back: Value = serde_json::from_slice(&m.to_original_json_bytes()).unwrap();
+        assert_eq!(back["local_content_hash"], Value::Null);
+        assert_eq!(back["locally_modified"], Value::Bool(false));
+        assert_eq!(back.as_object().unwrap().len(), 8);
+    }
+
+    #[test]
+    fn the_older_shape_reads_as_metadata_without_a_verified_base() {
+        let text = r#"{
+  "prompt_name": "legacy_prompt",
+  "last_synced": "2025-10-24T14:21:25.166908",
+  "source": "fallback",
+  "content_hash": 3337754897008630479,
+  "version": "1"
+}"#;
+        let mut m =
+            Metadata::from_slice(text.as_bytes(), Path::new("m.json"), &name("legacy_prompt"))
+                .unwrap();
+        assert!(!m.has_verified_base());
+        assert!(!m.text_is_recorded(&sha256_hex(b"anything")));
+        // Once a SHA-256 is recorded, the older shape's fields go.
+        m.local_content_hash = Some(sha256_hex(b"t"));
+        m.hub_content_hash = Some(sha256_hex(b"t"));
+        assert!(original_loader_accepts(&m.to_original_json_bytes()));
+        assert_eq!(m.to_record_json_bytes(), None);
+    }
+
+    #[test]
+    fn a_push_by_the_original_tool_leaves_a_stale_local_hash_that_is_still_clean() {
+        let mut m = Metadata::new(&name("p"), &sha256_hex(b"marked"));
+        m.hub_content_hash = Some(sha256_hex(b"pushed"));
+        m.sync_direction = Some("push".into());
+        assert!(m.text_is_recorded(&sha256_hex(b"pushed")));
+        assert!(m.text_is_recorded(&sha256_hex(b"marked")));
+        assert!(!m.text_is_recorded(&sha256_hex(b"other")));
+        // After a pull the hub hash alone does not vouch for the text.
+        m.sync_direction = Some("pull".into());
+        assert!(!m.text_is_recorded(&sha256_hex(b"pushed")));
+    }
+
+    #[test]
+    fn the_original_tools_file_holds_its_fields_and_the_record_the_rest() {
+        let mut m = Metadata::new(&name("p_v1"), &sha256_hex(b"x"));
+        m.hub_content_hash = Some(sha256_hex(b"x"));
+        m.hub_commit_hash = Some("abc123".into());
+        m.kind = Some("chat".into());
+        m.manifest = Some(serde_json::json!({"lc": 1}));
+        m.extra.insert("team".into(), serde_json::json!("qa"));
+        let main = m.to_original_json_bytes();
+        assert!(
+            original_loader_accepts(&main),
+            "{}",
+            String::from_utf8_lossy(&main)
+        );
+        let record = m.to_record_json_bytes().unwrap();
+        let r: Value = serde_json::from_slice(&record).unwrap();
+        assert_eq!(r["hub_commit_hash"], "abc123");
+        assert_eq!(r["team"], "qa");
+        assert!(r.get("locally_modified").is_none());
+        let both = Metadata::from_files(
+            &main,
+            Path::new("m.json"),
+            Some((&record, Path::new("r.json"))),
+            &name("p_v1"),
+        )
+        .unwrap();
+        assert_eq!(both, m);
+        // The original tool pulled another version since: the record's commit,
+        // manifest and variables describe the old one and are dropped; the kind stays.
+        let mut pulled = m.clone();
+        pulled.hub_content_hash = Some(sha256_hex(b"y"));
+        pulled.local_content_hash = Some(sha256_hex(b"y"));
+        let later = Metadata::from_files(
+            &pulled.to_original_json_bytes(),
+            Path::new("m.json"),
+            Some((&record, Path::new("r.json"))),
+            &name("p_v1"),
+        )
+        .unwrap();
+        assert_eq!(later.hub_commit_hash, None);
+        assert_eq!(later.manifest, None);
+        assert_eq!(later.kind.as_deref(), Some("chat"));
+        assert_eq!(later.hub_content_hash, pulled.hub_content_hash);
+        // A record that is not a JSON object is corrupt, naming the record.
+        let err = Metadata::from_files(
+            &main,
+            Path::new("m.json"),
+            Some((b"[1]", Path::new("/c/metadata/prompt-sync/p_v1.json"))),
+            &name("p_v1"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("prompt-sync/p_v1.json"), "{err}");
+    }
+
     fn corrupt_detail(bytes: &[u8]) -> String {
         match Metadata::from_slice(
             bytes,
@@ -355,8 +652,8 @@ mod tests {
             "\"kind\": \"video\", \"sync_direction\"",
         );
         assert!(corrupt_detail(bad_kind.as_bytes()).contains("kind"));
-        let no_hash = full.replace("\"local_content_hash\"", "\"other_hash\"");
-        assert!(corrupt_detail(no_hash.as_bytes()).contains("local_content_hash"));
+        let no_name = full.replace("\"prompt_name\"", "\"other_name\"");
+        assert!(corrupt_detail(no_name.as_bytes()).contains("prompt_name"));
     }
 
     #[test]

@@ -105,11 +105,31 @@ impl PromptModel {
         }
     }
 
-    /// The exact text the cache file holds for this prompt.
+    /// The exact text a new cache file holds for this prompt (a chat prompt in the
+    /// form [`chat_text::Form::for_new`] chooses).
     pub fn to_cache_text(&self) -> Result<String, ChatTextError> {
+        let form = match &self.body {
+            PromptBody::Text(_) => chat_text::Form::Sectioned,
+            PromptBody::Chat(messages) => chat_text::Form::for_new(messages),
+        };
+        self.to_cache_text_in(form)
+    }
+
+    /// The exact text the cache file holds for this prompt with a chat prompt written
+    /// in `form` where it can be (an existing file keeps its form).
+    pub fn to_cache_text_in(&self, form: chat_text::Form) -> Result<String, ChatTextError> {
         match &self.body {
             PromptBody::Text(t) => Ok(t.clone()),
-            PromptBody::Chat(messages) => chat_text::render(messages),
+            PromptBody::Chat(messages) => chat_text::render_in(messages, form),
+        }
+    }
+
+    /// The cache text for this prompt in the form of `existing` (the file's text now),
+    /// or a new file's when there is none.
+    pub fn to_cache_text_like(&self, existing: Option<&str>) -> Result<String, ChatTextError> {
+        match existing {
+            Some(text) => self.to_cache_text_in(chat_text::form_of(text)),
+            None => self.to_cache_text(),
         }
     }
 

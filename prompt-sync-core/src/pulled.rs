@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::chat_text::Form;
 use crate::error::Result;
 use crate::hash::sha256_hex;
 use crate::manifest::from_manifest;
@@ -25,15 +26,31 @@ pub struct HubVersion<'a> {
     pub manifest: &'a Value,
 }
 
-/// The cache text and metadata for `version`. Fields of `previous` this version does
-/// not set (unknown fields) are kept. `now` is the sync time to record.
+/// The cache text and metadata for `version`, as a new file. Fields of `previous`
+/// this version does not set (unknown fields) are kept. `now` is the sync time to
+/// record.
 pub fn pulled_entry(
     version: &HubVersion<'_>,
     previous: Option<&Metadata>,
     now: &str,
 ) -> Result<(String, Metadata)> {
+    pulled_entry_in(version, previous, now, None)
+}
+
+/// Like [`pulled_entry`], with a chat text written in `form` where it can be (the form
+/// of the file it replaces; `None` for a new file's).
+pub fn pulled_entry_in(
+    version: &HubVersion<'_>,
+    previous: Option<&Metadata>,
+    now: &str,
+    form: Option<Form>,
+) -> Result<(String, Metadata)> {
     let model = from_manifest(version.manifest)?;
-    let text = model.to_cache_text().map_err(|e| crate::Error::Manifest {
+    let text = match form {
+        Some(form) => model.to_cache_text_in(form),
+        None => model.to_cache_text(),
+    }
+    .map_err(|e| crate::Error::Manifest {
         detail: format!("the prompt cannot be written as text: {e}"),
     })?;
     let hash = sha256_hex(text.as_bytes());
@@ -53,6 +70,22 @@ pub fn pulled_entry(
     meta.input_variables = Some(model.input_variables.clone());
     meta.manifest = Some(version.manifest.clone());
     Ok((text, meta))
+}
+
+/// `previous` with what it records about the hub side set to `version`'s (commit,
+/// ref, owner, kind, format, variables, manifest), for a text that is already the
+/// hub's: the original tool's fields (hashes, times, direction) stay as they are.
+pub fn recorded_entry(version: &HubVersion<'_>, previous: &Metadata) -> Result<Metadata> {
+    let model = from_manifest(version.manifest)?;
+    let mut meta = previous.clone();
+    meta.hub_commit_hash = Some(version.commit_hash.to_owned());
+    meta.hub_ref = Some(version.hub_ref.as_str().to_owned());
+    meta.owner = Some(version.owner.to_owned());
+    meta.kind = Some(model.kind().as_str().to_owned());
+    meta.template_format = Some(model.template_format.as_str().to_owned());
+    meta.input_variables = Some(model.input_variables.clone());
+    meta.manifest = Some(version.manifest.clone());
+    Ok(meta)
 }
 
 #[cfg(test)]
@@ -80,11 +113,8 @@ mod tests {
         };
         let (text, meta) = pulled_entry(&v, Some(&prev), "2026-11-25T10:00:00Z").unwrap();
         assert_eq!(text, "Hi {name}\n");
-        assert_eq!(meta.local_content_hash, sha256_hex(b"Hi {name}\n"));
-        assert_eq!(
-            meta.hub_content_hash.as_deref(),
-            Some(meta.local_content_hash.as_str())
-        );
+        assert_eq!(meta.local_content_hash, Some(sha256_hex(b"Hi {name}\n")));
+        assert_eq!(meta.hub_content_hash, meta.local_content_hash);
         assert_eq!(meta.kind.as_deref(), Some("text"));
         assert_eq!(meta.input_variables, Some(vec!["name".to_owned()]));
         assert_eq!(meta.hub_commit_hash.as_deref(), Some("c0ffee"));

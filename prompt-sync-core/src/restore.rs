@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::chat_text::Form;
 use crate::error::{Error, Result};
 use crate::hash::sha256_hex;
 use crate::lock::CacheLock;
@@ -46,20 +47,18 @@ impl Store {
         })?;
         let text = match &meta.manifest {
             Some(manifest) => {
-                let text = from_manifest(manifest)
-                    .and_then(|m| {
-                        m.to_cache_text().map_err(|e| Error::Manifest {
-                            detail: e.to_string(),
-                        })
-                    })
-                    .map_err(|e| restore_error(name, format!("its recorded manifest cannot be read: {e}")))?;
-                if sha256_hex(text.as_bytes()) != base {
-                    return Err(restore_error(
+                let model = from_manifest(manifest).map_err(|e| {
+                    restore_error(name, format!("its recorded manifest cannot be read: {e}"))
+                })?;
+                // The synced text was written in one of the two forms of a chat text.
+                [Form::Plain, Form::Sectioned]
+                    .into_iter()
+                    .filter_map(|form| model.to_cache_text_in(form).ok())
+                    .find(|text| sha256_hex(text.as_bytes()) == base)
+                    .ok_or_else(|| restore_error(
                         name,
                         "its recorded manifest does not match `hub_content_hash`; restore the metadata from git or run `prompt-sync sync` to fetch the prompt again",
-                    ));
-                }
-                text
+                    ))?
             }
             None => self.backup_with_hash(name, &base)?.ok_or_else(|| {
                 restore_error(
@@ -71,7 +70,7 @@ impl Store {
         let mut new_meta = meta;
         new_meta.locally_modified = false;
         new_meta.local_edit_timestamp = None;
-        new_meta.local_content_hash = base;
+        new_meta.local_content_hash = Some(base);
         let report = self.write(lock, name, &text, &new_meta)?;
         Ok(Restored {
             text_path: self.layout().text_path(name),
@@ -104,7 +103,7 @@ impl Store {
         let hash = sha256_hex(text.as_bytes());
         let mut new_meta = meta;
         let modified = new_meta.hub_content_hash.as_deref() != Some(hash.as_str());
-        new_meta.local_content_hash = hash;
+        new_meta.local_content_hash = Some(hash);
         new_meta.locally_modified = modified;
         new_meta.local_edit_timestamp = modified.then(timestamp::now_utc);
         let report = self.write(lock, name, &text, &new_meta)?;
@@ -121,7 +120,7 @@ impl Store {
                 name,
                 format!(
                     "it has no metadata (`{}`); run `prompt-sync sync {name}` to fetch it",
-                    self.layout().metadata_path(name).display()
+                    self.layout().existing_metadata_path(name).display()
                 ),
             )
         })
@@ -178,7 +177,7 @@ mod tests {
         assert_eq!(fs::read_to_string(r.backup.unwrap()).unwrap(), "my edit");
         let m = store.read_metadata(&p).unwrap().unwrap();
         assert!(!m.locally_modified);
-        assert_eq!(m.local_content_hash, sha256_hex(b"Hub text"));
+        assert_eq!(m.local_content_hash, Some(sha256_hex(b"Hub text")));
         assert!(crate::verify::verify(&store, &p).is_ok());
 
         // The backup comes back as a marked local edit.

@@ -102,25 +102,22 @@ impl Store {
             .transpose()
     }
 
-    /// The prompt's metadata, `None` if the file does not exist.
+    /// The prompt's metadata (the original tool's file and prompt-sync's record, read
+    /// as one), `None` if the metadata file does not exist.
     pub fn read_metadata(&self, name: &PromptName) -> Result<Option<Metadata>> {
-        let path = self.layout.metadata_path(name);
-        match fs::metadata(&path) {
-            Ok(m) if m.len() > crate::metadata::MAX_METADATA_BYTES => {
-                return Err(Error::MetadataCorrupt {
-                    path,
-                    detail: format!(
-                        "it is {} bytes, over the {} byte limit",
-                        m.len(),
-                        crate::metadata::MAX_METADATA_BYTES
-                    ),
-                });
-            }
-            _ => {}
-        }
-        fsio::read_optional(&path)?
-            .map(|b| Metadata::from_slice(&b, &path, name))
-            .transpose()
+        let path = self.layout.existing_metadata_path(name);
+        let Some(main) = read_limited(&path)? else {
+            return Ok(None);
+        };
+        let record_path = self.layout.record_path(name);
+        let record = read_limited(&record_path)?;
+        Metadata::from_files(
+            &main,
+            &path,
+            record.as_deref().map(|r| (r, record_path.as_path())),
+            name,
+        )
+        .map(Some)
     }
 
     /// Writes a prompt's text and metadata with the crash-safe protocol (module doc).
@@ -142,11 +139,10 @@ impl Store {
         check_writable(&final_meta, name, &meta_path)?;
         self.repair_prompt(lock, name)?;
         let text_path = self.layout.text_path(name);
-        let final_bytes = final_meta.to_json_bytes();
 
         let current = fsio::read_optional(&text_path)?;
         if current.as_deref() == Some(text.as_bytes()) {
-            let metadata_written = fsio::write_if_changed(&meta_path, &final_bytes)?;
+            let metadata_written = self.put_metadata(name, &final_meta)?;
             return Ok(WriteReport {
                 metadata_written,
                 ..WriteReport::default()
@@ -162,13 +158,19 @@ impl Store {
             previous_raw: None,
             previous_absent: false,
         };
-        match fsio::read_optional(&meta_path)? {
+        // The previous metadata as read (both files as one), so a rollback restores
+        // the record too; bytes that do not read as metadata are kept as they are.
+        let previous_path = self.layout.existing_metadata_path(name);
+        match fsio::read_optional(&previous_path)? {
             None => pending_write.previous_absent = true,
-            Some(b) => match serde_json::from_slice::<Value>(&b) {
-                Ok(v) => pending_write.previous = Some(Box::new(v)),
-                Err(_) => {
-                    pending_write.previous_raw = Some(String::from_utf8_lossy(&b).into_owned())
-                }
+            Some(b) => match self.read_metadata(name).ok().flatten() {
+                Some(m) => pending_write.previous = serde_json::to_value(m).ok().map(Box::new),
+                None => match serde_json::from_slice::<Value>(&b) {
+                    Ok(v) => pending_write.previous = Some(Box::new(v)),
+                    Err(_) => {
+                        pending_write.previous_raw = Some(String::from_utf8_lossy(&b).into_owned())
+                    }
+                },
             },
         }
 
@@ -185,7 +187,7 @@ impl Store {
         fsio::crash_point("write: step 2 done, metadata marked pending");
         fsio::rename_synced(&incoming, &text_path)?;
         fsio::crash_point("write: step 3 done, text renamed");
-        fsio::atomic_write(&meta_path, &final_bytes)?;
+        self.put_metadata(name, &final_meta)?;
         fsio::crash_point("write: step 4 done, lock still held");
         Ok(WriteReport {
             text_written: true,
@@ -208,10 +210,29 @@ impl Store {
         self.put_metadata(name, metadata)
     }
 
+    /// Writes finished metadata as the two files (see [`crate::metadata`]): the record
+    /// first, then the original tool's file, whose `pending_write` marker (if a write
+    /// was in progress) goes last. A legacy file of the same prompt is removed, and so
+    /// is a record with nothing left to say. Returns whether anything changed.
     fn put_metadata(&self, name: &PromptName, metadata: &Metadata) -> Result<bool> {
         let mut m = metadata.clone();
         m.pending_write = None;
-        fsio::write_if_changed(&self.layout.metadata_path(name), &m.to_json_bytes())
+        let record_path = self.layout.record_path(name);
+        let mut changed = match m.to_record_json_bytes() {
+            Some(bytes) => {
+                fsio::create_dir_all(&self.layout.record_dir())?;
+                fsio::write_if_changed(&record_path, &bytes)?
+            }
+            None => remove_if_exists(&record_path)?,
+        };
+        changed |= fsio::write_if_changed(
+            &self.layout.metadata_path(name),
+            &m.to_original_json_bytes(),
+        )?;
+        if let Some(legacy) = self.layout.legacy_metadata_path(name) {
+            changed |= remove_if_exists(&legacy)?;
+        }
+        Ok(changed)
     }
 
     /// Refuses writes under a shared lock or a lock on another cache.
@@ -282,15 +303,18 @@ impl Store {
         unreachable!("u32 suffixes exhausted")
     }
 
-    /// The backups of a prompt, oldest first.
+    /// The backups of a prompt, oldest first: the original tool's (`<name>.backup.txt`,
+    /// which it overwrote at each pull) if there is one, then prompt-sync's.
     pub fn list_backups(&self, name: &PromptName) -> Result<Vec<PathBuf>> {
+        let original = self.layout.original_backup_path(name);
+        let mut out: Vec<PathBuf> = original.is_file().then_some(original).into_iter().collect();
         let dir = self.layout.backups_dir(name);
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
             Err(e) => return Err(Error::io("list backups", &dir, e)),
         };
-        let mut out = Vec::new();
+        let first_own = out.len();
         for entry in entries {
             let path = entry
                 .map_err(|e| Error::io("list backups", &dir, e))?
@@ -300,7 +324,7 @@ impl Store {
                 out.push(path);
             }
         }
-        out.sort();
+        out[first_own..].sort();
         Ok(out)
     }
 
@@ -309,7 +333,7 @@ impl Store {
     pub fn mark_edited(&self, lock: &CacheLock, name: &PromptName) -> Result<PathBuf> {
         self.check_lock(lock)?;
         self.repair_prompt(lock, name)?;
-        let meta_path = self.layout.metadata_path(name);
+        let meta_path = self.layout.existing_metadata_path(name);
         let mut meta = self.read_metadata(name)?.ok_or_else(|| {
             Error::io(
                 "read",
@@ -386,7 +410,7 @@ impl Store {
     /// no `\u` escape could spell it) is not parsed: parsing every manifest on each
     /// build would cost more than the rest of the check.
     fn pending_metadata(&self, name: &PromptName) -> Option<Metadata> {
-        let path = self.layout.metadata_path(name);
+        let path = self.layout.existing_metadata_path(name);
         let bytes = fsio::read_optional(&path).ok().flatten()?;
         if bytes.len() as u64 > crate::metadata::MAX_METADATA_BYTES {
             return None;
@@ -403,7 +427,7 @@ impl Store {
     /// Finishes or rolls back an interrupted write of one prompt. Returns what it did.
     fn repair_prompt(&self, lock: &CacheLock, name: &PromptName) -> Result<Option<String>> {
         let _ = lock;
-        let meta_path = self.layout.metadata_path(name);
+        let meta_path = self.layout.existing_metadata_path(name);
         // Corrupt metadata is reported by verification, not guessed at.
         let Some(meta) = self.pending_metadata(name) else {
             return Ok(None);
@@ -431,13 +455,22 @@ impl Store {
             self.put_metadata(name, &meta)?;
             format!("{name}: finished an interrupted sync (text and metadata)")
         } else if let Some(prev) = pending.previous {
-            fsio::atomic_write(&meta_path, &pretty(&prev))?;
+            match serde_json::from_value::<Metadata>(*prev.clone())
+                .ok()
+                .filter(|m| m.validate(name).is_ok())
+            {
+                Some(m) => {
+                    self.put_metadata(name, &m)?;
+                }
+                None => fsio::atomic_write(&meta_path, &pretty(&prev))?,
+            }
             format!("{name}: rolled back an interrupted sync")
         } else if let Some(raw) = pending.previous_raw {
             fsio::atomic_write(&meta_path, raw.as_bytes())?;
             format!("{name}: rolled back an interrupted sync (the old metadata was not valid JSON)")
         } else if pending.previous_absent || text_hash.is_none() {
             fs::remove_file(&meta_path).map_err(|e| Error::io("remove", &meta_path, e))?;
+            remove_if_exists(&self.layout.record_path(name))?;
             format!("{name}: rolled back an interrupted sync (removed the new metadata)")
         } else {
             let mut m = meta.clone();
@@ -452,7 +485,11 @@ impl Store {
     /// Where the write protocol puts temporary files: the cache, its metadata
     /// directory and each prompt's backups directory.
     fn temp_file_dirs(&self) -> Vec<PathBuf> {
-        let mut dirs = vec![self.layout.root().to_owned(), self.layout.metadata_dir()];
+        let mut dirs = vec![
+            self.layout.root().to_owned(),
+            self.layout.metadata_dir(),
+            self.layout.record_dir(),
+        ];
         if let Ok(entries) = fs::read_dir(self.layout.root().join(crate::layout::BACKUPS_DIR)) {
             dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
         }
@@ -481,6 +518,33 @@ fn check_writable(metadata: &Metadata, name: &PromptName, path: &Path) -> Result
             ),
         )
     })
+}
+
+/// Reads a metadata or record file, `None` when it does not exist; one over
+/// [`crate::metadata::MAX_METADATA_BYTES`] is corrupt (and not read).
+fn read_limited(path: &Path) -> Result<Option<Vec<u8>>> {
+    if let Ok(m) = fs::metadata(path)
+        && m.len() > crate::metadata::MAX_METADATA_BYTES
+    {
+        return Err(Error::MetadataCorrupt {
+            path: path.to_owned(),
+            detail: format!(
+                "it is {} bytes, over the {} byte limit",
+                m.len(),
+                crate::metadata::MAX_METADATA_BYTES
+            ),
+        });
+    }
+    fsio::read_optional(path)
+}
+
+/// Removes a file; `Ok(false)` when there was none.
+fn remove_if_exists(path: &Path) -> Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io("remove", path, e)),
+    }
 }
 
 fn is_incoming_name(file: &str) -> bool {
@@ -543,6 +607,69 @@ mod tests {
         assert_eq!(store.read_metadata(&n("p")).unwrap().unwrap(), m);
     }
 
+    /// prompt-sync 0.1 kept all metadata of `x_v1` in `metadata/x_v1.json`: it still
+    /// reads, and the next write moves it to the original tool's two-file form.
+    #[test]
+    fn a_legacy_metadata_file_reads_and_moves_to_the_original_name_on_write() {
+        let (_d, store, lock) = setup();
+        let p = n("router_v1");
+        let layout = store.layout().clone();
+        let mut m = meta_for(&p, "v1");
+        m.hub_commit_hash = Some("c0ffee".into());
+        fs::create_dir_all(layout.metadata_dir()).unwrap();
+        fs::write(layout.text_path(&p), "v1").unwrap();
+        let legacy = layout.legacy_metadata_path(&p).unwrap();
+        fs::write(&legacy, m.to_json_bytes()).unwrap();
+        assert_eq!(store.read_metadata(&p).unwrap().unwrap(), m);
+        assert_eq!(layout.list().unwrap().names, vec![p.clone()]);
+        m.locally_modified = true;
+        assert!(store.write_metadata(&lock, &p, &m).unwrap());
+        assert!(!legacy.exists());
+        assert!(
+            layout
+                .metadata_path(&p)
+                .ends_with("metadata/router-v1.json")
+        );
+        let main: Value =
+            serde_json::from_slice(&fs::read(layout.metadata_path(&p)).unwrap()).unwrap();
+        assert_eq!(main.as_object().unwrap().len(), 8, "{main}");
+        assert_eq!(main["locally_modified"], true);
+        assert!(layout.record_path(&p).is_file());
+        assert_eq!(store.read_metadata(&p).unwrap().unwrap(), m);
+    }
+
+    /// A write killed after its record was written but before the original tool's
+    /// file was: the pending marker in the original's file still rolls it forward.
+    #[test]
+    fn a_write_keeps_the_record_consistent_across_a_rollback() {
+        let (_d, store, lock) = setup();
+        let p = n("p");
+        let mut m = meta_for(&p, "old");
+        m.hub_commit_hash = Some("c1".into());
+        store.write(&lock, &p, "old", &m).unwrap();
+        let before = store.read_metadata(&p).unwrap().unwrap();
+        // A pending write of "new" whose text never arrived.
+        let mut pending = meta_for(&p, "new");
+        pending.hub_commit_hash = Some("c2".into());
+        pending.pending_write = Some(PendingWrite {
+            incoming_hash: sha256_hex(b"new"),
+            previous: Some(Box::new(serde_json::to_value(&before).unwrap())),
+            ..PendingWrite::default()
+        });
+        fsio::atomic_write(&store.layout().metadata_path(&p), &pending.to_json_bytes()).unwrap();
+        assert!(
+            store
+                .read_metadata(&p)
+                .unwrap()
+                .unwrap()
+                .pending_write
+                .is_some()
+        );
+        assert!(!store.repair(&lock).unwrap().is_empty());
+        assert_eq!(store.read_metadata(&p).unwrap().unwrap(), before);
+        assert_eq!(store.read_text(&p).unwrap().as_deref(), Some("old"));
+    }
+
     #[test]
     fn write_then_read_and_backup_on_replace() {
         let (_d, store, lock) = setup();
@@ -558,7 +685,7 @@ mod tests {
         assert_eq!(fs::read_to_string(&backup).unwrap(), "v1");
         assert_eq!(store.list_backups(&p).unwrap(), vec![backup]);
         let m = store.read_metadata(&p).unwrap().unwrap();
-        assert_eq!(m.local_content_hash, sha256_hex(b"v2"));
+        assert_eq!(m.local_content_hash, Some(sha256_hex(b"v2")));
         assert!(m.pending_write.is_none());
         assert!(store.repair(&lock).unwrap().is_empty());
     }
@@ -628,7 +755,7 @@ mod tests {
             assert!(m.pending_write.is_none());
             assert_eq!(
                 m.local_content_hash,
-                sha256_hex(text.as_bytes()),
+                Some(sha256_hex(text.as_bytes())),
                 "step {step}"
             );
             let expected = if step == 1 { "old" } else { "new" };
@@ -715,7 +842,7 @@ mod tests {
         assert!(m.pending_write.is_none());
         assert!(m.locally_modified);
         // Rolled back to the old metadata, which matches the old text.
-        assert_eq!(m.local_content_hash, sha256_hex(b"old"));
+        assert_eq!(m.local_content_hash, Some(sha256_hex(b"old")));
         assert_eq!(store.read_text(&p).unwrap().as_deref(), Some("old"));
     }
 

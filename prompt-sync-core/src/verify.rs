@@ -79,6 +79,9 @@ pub enum Problem {
         /// The hash of the file now.
         actual: String,
     },
+    /// The metadata records no SHA-256 (the original tool's older shape), so nothing
+    /// says the text is the one last synced.
+    Unverified,
     /// A sync was killed between writing the metadata and the text.
     Interrupted,
     /// A chat prompt's text does not parse.
@@ -126,6 +129,9 @@ impl Failure {
             Problem::LineEndings { .. } => format!(
                 "make git keep the cache byte for byte with a `.gitattributes` holding `* -text` in `{}` (prompt-sync writes one when it creates a cache; commit it), then run `prompt-sync restore {n}` to bring back the exact text",
                 self.cache_dir.display()
+            ),
+            Problem::Unverified => format!(
+                "run `prompt-sync sync {n}` with LANGSMITH_API_KEY set: when the text is the hub's it records it (as does a `cargo build` with network access and the key); to keep this text as a local edit instead, run `prompt-sync mark-edited {n}`"
             ),
             Problem::Interrupted => {
                 "run `prompt-sync repair` (a `cargo build` of the package repairs it too)"
@@ -182,6 +188,9 @@ impl Failure {
                 short(actual),
                 short(recorded)
             ),
+            Problem::Unverified => format!(
+                "prompt `{n}` cannot be verified: its metadata in `{dir}/metadata` has the original tool's older shape, which records no SHA-256 of the text"
+            ),
             Problem::Interrupted => {
                 format!("prompt `{n}` is half-written: a sync of `{dir}` was interrupted")
             }
@@ -227,7 +236,7 @@ pub fn verify(store: &Store, name: &PromptName) -> Result<Verified, Failure> {
         problem,
     };
     let text_path = layout.text_path(name);
-    let metadata_path = layout.metadata_path(name);
+    let metadata_path = layout.existing_metadata_path(name);
     let text = store.read_text(name).map_err(|e| fail(Problem::Store(e)))?;
     let metadata = store
         .read_metadata(name)
@@ -251,8 +260,15 @@ pub fn verify(store: &Store, name: &PromptName) -> Result<Verified, Failure> {
         return Err(fail(Problem::Interrupted));
     }
     let sha256 = sha256_hex(text.as_bytes());
-    if sha256 != metadata.local_content_hash && !metadata.locally_modified {
-        let recorded = metadata.local_content_hash.clone();
+    if !metadata.locally_modified && !metadata.text_is_recorded(&sha256) {
+        if !metadata.has_verified_base() {
+            return Err(fail(Problem::Unverified));
+        }
+        let recorded = metadata
+            .local_content_hash
+            .clone()
+            .or_else(|| metadata.hub_content_hash.clone())
+            .unwrap_or_default();
         return Err(fail(
             if metadata.hub_content_hash.as_deref() == Some(sha256.as_str()) {
                 Problem::MetadataMismatch {
@@ -395,7 +411,7 @@ mod tests {
     fn interrupted_sync_is_not_reported_as_tampering() {
         let (_d, store) = store_with("v1");
         let mut m = store.read_metadata(&n("p")).unwrap().unwrap();
-        m.local_content_hash = sha256_hex(b"v2");
+        m.local_content_hash = Some(sha256_hex(b"v2"));
         m.pending_write = Some(crate::metadata::PendingWrite {
             incoming_hash: sha256_hex(b"v2"),
             previous: None,
@@ -420,7 +436,7 @@ mod tests {
         let (_d, store) = store_with("v1");
         let mut m = store.read_metadata(&n("p")).unwrap().unwrap();
         m.locally_modified = true;
-        m.local_content_hash = sha256_hex(b"from a backup");
+        m.local_content_hash = Some(sha256_hex(b"from a backup"));
         m.pending_write = Some(crate::metadata::PendingWrite {
             incoming_hash: sha256_hex(b"from a backup"),
             ..Default::default()
@@ -432,8 +448,66 @@ mod tests {
     }
 
     #[test]
+    fn the_original_tools_push_leaves_a_clean_prompt() {
+        // Marked at "draft", edited to "pushed", pushed by the original tool.
+        let (_d, store) = crate::test_support::store_with("pushed", |m| {
+            m.local_content_hash = Some(sha256_hex(b"draft"));
+            m.sync_direction = Some("push".into());
+        });
+        let v = verify(&store, &n("p")).unwrap();
+        assert_eq!(v.text, "pushed");
+        // The same hashes after a pull are a hand-edited metadata file.
+        let (_d, store) = crate::test_support::store_with("pulled", |m| {
+            m.local_content_hash = Some(sha256_hex(b"draft"));
+            m.sync_direction = Some("pull".into());
+        });
+        assert!(matches!(problem(&store), Problem::MetadataMismatch { .. }));
+    }
+
+    #[test]
+    fn metadata_of_the_older_shape_is_unverified_and_names_the_fix() {
+        let (_d, store) = crate::test_support::store_with("old text", |m| {
+            m.local_content_hash = None;
+            m.hub_content_hash = None;
+            m.extra.insert(
+                "content_hash".into(),
+                serde_json::json!(3337754897008630479_u64),
+            );
+        });
+        let f = verify(&store, &n("p")).unwrap_err();
+        assert!(matches!(f.problem, Problem::Unverified), "{f}");
+        let msg = f.to_string();
+        assert!(msg.contains("older shape"), "{msg}");
+        assert!(msg.contains("prompt-sync sync p"), "{msg}");
+        assert!(msg.contains("prompt-sync mark-edited p"), "{msg}");
+        // Marked as a local edit, it embeds.
+        let (_d, store) = crate::test_support::store_with("old text", |m| {
+            m.local_content_hash = None;
+            m.hub_content_hash = None;
+            m.locally_modified = true;
+        });
+        assert!(verify(&store, &n("p")).is_ok());
+    }
+
+    #[test]
+    fn a_plain_chat_text_is_one_system_message() {
+        let (_d, store) = crate::test_support::store_with("You are {role}.\n", |m| {
+            m.kind = Some("chat".into());
+        });
+        let v = verify(&store, &n("p")).unwrap();
+        assert_eq!(
+            v.body,
+            PromptBody::Chat(vec![crate::model::ChatMessage::Message {
+                role: crate::model::Role::System,
+                content: "You are {role}.\n".into()
+            }])
+        );
+    }
+
+    #[test]
     fn chat_text_must_parse() {
-        let (_d, store) = store_with("not a header\n");
+        // Text, then a header: neither the plain form (no header at all) nor sections.
+        let (_d, store) = store_with("not a header\n=== human ===\nx");
         let lock = store.lock_exclusive(|_| {}).unwrap();
         let mut m = store.read_metadata(&n("p")).unwrap().unwrap();
         m.kind = Some("chat".into());

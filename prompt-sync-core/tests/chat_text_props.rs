@@ -1,12 +1,13 @@
 //! Property tests for the sectioned chat text format (`prompt_sync_core::chat_text`).
 //!
 //! They check the guarantees the module documents: `parse(render(m)) == m` for every
-//! valid message list, `render(parse(x)) == x` byte-exact for every text that parses,
+//! valid message list (in either form), `render_in(parse(x), form_of(x)) == x`
+//! byte-exact for every text that parses (sectioned or plain),
 //! that `render` refuses labels it cannot write, and that `parse` never panics.
 //! Message texts are drawn heavily from lines that look like (or almost like) section
 //! headers, so the escape rule is exercised on every run.
 
-use prompt_sync_core::chat_text::{parse, render};
+use prompt_sync_core::chat_text::{Form, form_of, parse, render, render_in};
 use prompt_sync_core::model::{ChatMessage, Role};
 use proptest::prelude::*;
 
@@ -241,11 +242,23 @@ proptest! {
         prop_assert_eq!(render(&again), Ok(text));
     }
 
-    /// `render(parse(x)) == x`, byte-exact, for every text that parses.
+    /// The plain form reads back as the messages it was written from, and writes the
+    /// one system message's text alone whenever it is used.
+    #[test]
+    fn plain_form_round_trips(m in arb_messages()) {
+        let text = render_in(&m, Form::Plain).unwrap();
+        prop_assert_eq!(parse(&text), Ok(m.clone()), "rendered text: {:?}", text);
+        if form_of(&text) == Form::Plain {
+            prop_assert_eq!(m.len(), 1);
+            prop_assert_eq!(&m[0], &msg(Role::System, &text));
+        }
+    }
+
+    /// `render_in(parse(x), form_of(x)) == x`, byte-exact, for every text that parses.
     #[test]
     fn parse_then_render_is_byte_exact(x in arb_text()) {
         if let Ok(m) = parse(&x) {
-            prop_assert_eq!(render(&m), Ok(x), "parsed messages: {:?}", m);
+            prop_assert_eq!(render_in(&m, form_of(&x)), Ok(x), "parsed messages: {:?}", m);
         }
     }
 
@@ -253,7 +266,7 @@ proptest! {
     #[test]
     fn parse_then_render_is_byte_exact_for_pool_lines(x in arb_lines(16)) {
         if let Ok(m) = parse(&x) {
-            prop_assert_eq!(render(&m), Ok(x), "parsed messages: {:?}", m);
+            prop_assert_eq!(render_in(&m, form_of(&x)), Ok(x), "parsed messages: {:?}", m);
         }
     }
 

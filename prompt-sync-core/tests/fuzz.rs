@@ -3,8 +3,8 @@
 //!
 //! Each target must never panic (nor hang: every case is bounded in size), and the
 //! round trips each module documents must hold:
-//! - `chat_text`: if `parse(x)` succeeds then `render(parse(x)) == x`, and
-//!   `parse(render(m)) == m`;
+//! - `chat_text`: if `parse(x)` succeeds then `render_in(parse(x), form_of(x)) == x`,
+//!   and `parse(render(m)) == m`;
 //! - `manifest`: if `from_manifest(m)` succeeds then `to_manifest(model, Some(m)) == m`
 //!   and `from_manifest(to_manifest(model, None)) == model`;
 //! - `metadata`: a file that reads back re-reads identically through `to_json_bytes`;
@@ -22,7 +22,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use prompt_sync_core::chat_text::{parse, render};
+use prompt_sync_core::chat_text::{form_of, parse, render_in};
 use prompt_sync_core::config::Config;
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::manifest::{from_manifest, to_manifest};
@@ -202,7 +202,7 @@ fn check_chat(text: &str) -> Result<bool, TestCaseError> {
     let Ok(messages) = parse(text) else {
         return Ok(false);
     };
-    let back = render(&messages);
+    let back = render_in(&messages, form_of(text));
     prop_assert_eq!(back.as_deref(), Ok(text), "render(parse(x)) != x");
     prop_assert_eq!(parse(text), Ok(messages), "parse is not deterministic");
     Ok(true)

@@ -302,7 +302,7 @@ impl World {
         };
         if meta.locally_modified
             || meta.pending_write.is_some()
-            || sha256_hex(text.as_bytes()) != meta.local_content_hash
+            || Some(sha256_hex(text.as_bytes())) != meta.local_content_hash
             || new_text == text
         {
             return;
@@ -324,7 +324,7 @@ impl World {
         // Step 2: metadata marked pending (new metadata, old one kept in the marker).
         let new_hash = sha256_hex(new_text.as_bytes());
         let mut pending = meta.clone();
-        pending.local_content_hash = new_hash.clone();
+        pending.local_content_hash = Some(new_hash.clone());
         pending.hub_content_hash = Some(new_hash.clone());
         pending.pending_write = Some(PendingWrite {
             incoming_hash: new_hash,
@@ -368,13 +368,13 @@ impl World {
                 let hash = sha256_hex(text.as_bytes());
                 let unmarked_edit = self.unmarked[p].as_ref() == Some(text);
                 prop_assert!(
-                    hash == meta.local_content_hash
+                    Some(&hash) == meta.local_content_hash.as_ref()
                         || meta.locally_modified
                         || unmarked_edit
                         || meta.pending_write.is_some(),
                     "{name}: cache text {text:?} does not match its metadata hash {} \
                      (not marked edited, not an unmarked user edit, no pending write)",
-                    meta.local_content_hash
+                    meta.local_content_hash.as_deref().unwrap_or("none")
                 );
             }
         }

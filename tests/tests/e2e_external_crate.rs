@@ -255,7 +255,8 @@ fn the_verification_index_is_reused_and_never_hides_a_change() {
     let cache = app.path().join("prompts/langsmith_cache");
     pull_into(&cache, "motd", "c1", &text_manifest("first", &[])).unwrap();
     let (text, meta) = (cache.join("motd.txt"), cache.join("metadata/motd.json"));
-    age(&[text.clone(), meta.clone()]);
+    let record = cache.join("metadata/prompt-sync/motd.json");
+    age(&[text.clone(), meta.clone(), record]);
     let env = [("PROMPT_SYNC_OFFLINE", "1")];
     let out = app.build(&env).unwrap();
     assert!(out.status.success(), "{}", stderr(&out));

@@ -132,12 +132,16 @@ fn a_fresh_crate_pulls_every_prompt_it_uses() {
     }
     // The cache is in the crate, ready to commit; the key is nowhere in it.
     let cache = app.path().join("prompts/langsmith_cache");
-    let meta = fs::read_to_string(cache.join("metadata/router.json")).unwrap();
+    let meta = fs::read_to_string(cache.join("metadata/prompt-sync/router.json")).unwrap();
     assert!(meta.contains(&prod));
     assert!(meta.contains("\"hub_ref\": \"prod\""));
-    for entry in fs::read_dir(cache.join("metadata")).unwrap() {
-        let body = fs::read_to_string(entry.unwrap().path()).unwrap();
-        assert!(!body.contains(KEY));
+    for dir in ["metadata", "metadata/prompt-sync"] {
+        for entry in fs::read_dir(cache.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                assert!(!fs::read_to_string(path).unwrap().contains(KEY));
+            }
+        }
     }
     assert!(!err.contains(KEY));
     // A no-change check costs one list request plus the tag (tags can move).

@@ -48,7 +48,7 @@ fn committed_example_cache_is_generated_from_real_manifests() {
     // At least a text f-string prompt, a chat prompt with system + placeholder + human,
     // and a mustache prompt.
     let meta = |n: &str| -> serde_json::Value {
-        serde_json::from_slice(&generated[&format!("metadata/{n}.json")]).unwrap()
+        serde_json::from_slice(&generated[&format!("metadata/prompt-sync/{n}.json")]).unwrap()
     };
     assert_eq!(meta("summarizer")["kind"], "text");
     assert_eq!(meta("summarizer")["template_format"], "f-string");

@@ -1,6 +1,7 @@
 //! What the cache holds for a prompt, read once for planning and re-checked before a
 //! write.
 
+use prompt_sync_core::chat_text::{self, Form};
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::metadata::Metadata;
 use prompt_sync_core::store::Store;
@@ -13,6 +14,8 @@ use super::Target;
 pub struct LocalState {
     name: PromptName,
     text_hash: Option<String>,
+    /// The chat-text form of the text file (see [`chat_text::form_of`]).
+    form: Option<Form>,
     metadata_bytes_hash: Option<String>,
     metadata: Option<Metadata>,
     error: Option<String>,
@@ -27,19 +30,38 @@ impl LocalState {
         let mut state = LocalState {
             name: name.clone(),
             text_hash: None,
+            form: None,
             metadata_bytes_hash: None,
             metadata: None,
             error: None,
             metadata_corrupt: false,
         };
         match fsio::read_optional(&layout.text_path(name)) {
-            Ok(t) => state.text_hash = t.map(|b| sha256_hex(&b)),
+            Ok(t) => {
+                state.text_hash = t.as_deref().map(sha256_hex);
+                state.form = t.map(|b| chat_text::form_of(&String::from_utf8_lossy(&b)));
+            }
             Err(e) => state.error = Some(e.to_string()),
         }
-        match fsio::read_optional(&layout.metadata_path(name)) {
+        let path = layout.existing_metadata_path(name);
+        let record_path = layout.record_path(name);
+        let record = match fsio::read_optional(&record_path) {
+            Ok(r) => r,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                None
+            }
+        };
+        match fsio::read_optional(&path) {
             Ok(Some(bytes)) => {
-                state.metadata_bytes_hash = Some(sha256_hex(&bytes));
-                match Metadata::from_slice(&bytes, &layout.metadata_path(name), name) {
+                let mut both = bytes.clone();
+                if let Some(r) = &record {
+                    both.push(0);
+                    both.extend_from_slice(r);
+                }
+                state.metadata_bytes_hash = Some(sha256_hex(&both));
+                let record = record.as_deref().map(|r| (r, record_path.as_path()));
+                match Metadata::from_files(&bytes, &path, record, name) {
                     Ok(m) => state.metadata = Some(m),
                     Err(e) => {
                         state.metadata_corrupt = state.error.is_none()
@@ -64,14 +86,26 @@ impl LocalState {
         self.text_hash.is_some()
     }
 
-    /// The base (B): the hub's hash at the last sync.
+    /// The base (B): the hub's hash at the last sync (the local hash when the
+    /// metadata records no hub hash; `None` when it records neither).
     pub fn base_hash(&self) -> Option<&str> {
         let m = self.metadata.as_ref()?;
-        Some(
-            m.hub_content_hash
-                .as_deref()
-                .unwrap_or(&m.local_content_hash),
-        )
+        m.hub_content_hash
+            .as_deref()
+            .or(m.local_content_hash.as_deref())
+    }
+
+    /// The form a text written for this prompt takes: the file's, or a new file's.
+    pub fn form(&self) -> Option<Form> {
+        self.form
+    }
+
+    /// True when the metadata exists but records no SHA-256 (the original tool's
+    /// older shape): the text has no verified base.
+    pub fn unverified(&self) -> bool {
+        self.metadata
+            .as_ref()
+            .is_some_and(|m| !m.has_verified_base())
     }
 
     /// The commit of the last sync.

@@ -23,7 +23,7 @@ mod report;
 use std::collections::HashMap;
 
 use prompt_sync_core::manifest::from_manifest;
-use prompt_sync_core::pulled::{HubVersion, pulled_entry};
+use prompt_sync_core::pulled::{HubVersion, pulled_entry_in, recorded_entry};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{HubRef, PromptName, hash::sha256_hex, timestamp};
 use serde_json::Value;
@@ -67,6 +67,17 @@ pub struct SyncOptions {
     /// Repair what a killed process left before planning (under the exclusive lock).
     /// Off for read-only uses (`status`, dry runs), which must change nothing.
     pub repair_first: bool,
+    /// The hub repo of each cache entry that follows another name than its own
+    /// (`hub` in the config, or the original tool's `_v1` naming; see
+    /// `prompt_sync_core::config::Config::hub_repo`).
+    pub hub_repos: HashMap<PromptName, PromptName>,
+}
+
+impl SyncOptions {
+    /// The hub repo the cache entry `name` follows.
+    pub fn repo<'a>(&'a self, name: &'a PromptName) -> &'a str {
+        self.hub_repos.get(name).unwrap_or(name).as_str()
+    }
 }
 
 impl Default for SyncOptions {
@@ -78,6 +89,7 @@ impl Default for SyncOptions {
             concurrency: DEFAULT_CONCURRENCY,
             push_description: None,
             repair_first: true,
+            hub_repos: HashMap::new(),
         }
     }
 }
@@ -170,7 +182,7 @@ pub(crate) fn plan_specs(
     // read while the cache is (it is mostly waiting on the network).
     let layout = store.layout();
     let needs_list = specs.iter().any(|(name, r)| {
-        r.as_ref().is_none_or(HubRef::is_latest) && layout.metadata_path(name).exists()
+        r.as_ref().is_none_or(HubRef::is_latest) && layout.existing_metadata_path(name).exists()
     });
     let reading: Vec<Target> = specs
         .iter()
@@ -216,7 +228,7 @@ pub(crate) fn plan_specs(
             same_ref
                 && local.has_text()
                 && if t.hub_ref.is_latest() {
-                    latest.get(t.name.as_str()).and_then(Option::as_deref) == Some(*c)
+                    latest.get(opts.repo(&t.name)).and_then(Option::as_deref) == Some(*c)
                 } else {
                     is_commit_ref_of(t.hub_ref.as_str(), c)
                 }
@@ -246,19 +258,19 @@ pub(crate) fn plan_specs(
         .iter()
         .map(|&i| {
             let t = &prompts[i].target;
-            (t.name.as_str().to_owned(), t.hub_ref.as_str().to_owned())
+            (opts.repo(&t.name).to_owned(), t.hub_ref.as_str().to_owned())
         })
         .collect();
     let results = fetch(hub, &opts.owner, &items, opts.concurrency, needs_list)?;
     for (&i, result) in to_fetch.iter().zip(results) {
         let p = &mut prompts[i];
+        let form = p.local.form();
         match result.map_err(|e| e.to_string()).and_then(|commit| {
             let text = from_manifest(&commit.manifest)
                 .and_then(|m| {
-                    m.to_cache_text()
-                        .map_err(|e| prompt_sync_core::Error::Manifest {
-                            detail: e.to_string(),
-                        })
+                    cache_text(&m, form).map_err(|e| prompt_sync_core::Error::Manifest {
+                        detail: e.to_string(),
+                    })
                 })
                 .map_err(|e| format!("the hub's version cannot be cached: {e}"))?;
             Ok(HubSide {
@@ -338,6 +350,19 @@ pub(crate) fn plan_specs(
         fetched: to_fetch.len(),
         prompts,
     })
+}
+
+/// The cache text of a hub version: in the form of the file it would replace (a
+/// chat prompt the original tool cached as its plain system text stays plain), or a
+/// new file's.
+pub fn cache_text(
+    model: &prompt_sync_core::PromptModel,
+    form: Option<prompt_sync_core::chat_text::Form>,
+) -> Result<String, prompt_sync_core::chat_text::ChatTextError> {
+    match form {
+        Some(form) => model.to_cache_text_in(form),
+        None => model.to_cache_text(),
+    }
 }
 
 /// Pulls `items` in parallel. Without a listing before it (`listed` false), the first
@@ -571,6 +596,9 @@ fn keep_outcome(p: &PlannedPrompt) -> Outcome {
         }
         Some(State::LocalEdit) => Outcome::LocalEdit,
         Some(State::UnmarkedEdit) => Outcome::UnmarkedEdit,
+        Some(State::Untracked) if p.local.unverified() => Outcome::Conflict(
+            "the cached text differs from the hub's and its metadata (the original tool's older shape) records no SHA-256 to tell which changed; keep yours as a local edit with `prompt-sync mark-edited`, or take the hub's with `prompt-sync sync --force-pull` (yours is backed up first)".to_owned(),
+        ),
         Some(State::Untracked) => Outcome::Conflict(
             "the cached text has no metadata and differs from the hub's; restore the metadata from git, or take the hub's with `prompt-sync sync --force-pull` (yours is backed up first)".to_owned(),
         ),
@@ -601,7 +629,22 @@ fn write_hub_version(
         manifest,
     };
     let previous = p.local.metadata();
-    let entry = pulled_entry(&version, previous, &timestamp::now_utc());
+    // A text that is already the hub's, and was recorded as such, keeps the original
+    // tool's fields as they are: only what it records beyond them is learnt.
+    let entry = match previous {
+        Some(prev)
+            if p.action == Action::Record
+                && p.state == Some(State::UpToDate)
+                && prev.hub_content_hash.as_deref() == Some(hub_side.content_hash.as_str()) =>
+        {
+            recorded_entry(&version, prev).and_then(|meta| {
+                store
+                    .read_text(&p.target.name)
+                    .map(|text| (text.unwrap_or_default(), meta))
+            })
+        }
+        _ => pulled_entry_in(&version, previous, &timestamp::now_utc(), p.local.form()),
+    };
     let (text, meta) = match entry {
         Ok(e) => e,
         Err(e) => return Outcome::Error(e.to_string()),
@@ -644,7 +687,7 @@ fn push_inner(
     // may be stale, and the push must go on top of the commit the edit was compared with.
     let planned = p.hub.as_ref().map(|h| h.commit_hash.as_str());
     let latest = hub
-        .pull(&owner, name.as_str(), "latest")
+        .pull(&owner, opts.repo(name), "latest")
         .map_err(|e| e.to_string())?;
     if Some(latest.commit_hash.as_str()) != planned {
         return Ok(Outcome::Conflict(format!(
@@ -659,6 +702,7 @@ fn push_inner(
     let push_opts = push::PushOptions {
         owner: owner.clone(),
         description: opts.push_description.clone(),
+        hub_repo: opts.hub_repos.get(name).cloned(),
         ..push::PushOptions::default()
     };
     let (commit, _) = push::publish(

@@ -33,7 +33,7 @@ use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::lock::CacheLock;
 use prompt_sync_core::manifest::{from_manifest, prompt_input_variables, to_manifest};
 use prompt_sync_core::metadata::Metadata;
-use prompt_sync_core::model::PromptModel;
+use prompt_sync_core::model::{PromptKind, PromptModel};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{PromptName, timestamp};
 use serde_json::Value;
@@ -55,6 +55,16 @@ pub struct PushOptions {
     pub force: bool,
     /// Decide and report, change nothing.
     pub dry_run: bool,
+    /// The hub repo, when the prompt follows one of another name (see
+    /// `SyncOptions::hub_repos`).
+    pub hub_repo: Option<PromptName>,
+}
+
+impl PushOptions {
+    /// The hub repo the cache entry `name` is pushed to.
+    fn repo<'a>(&'a self, name: &'a PromptName) -> &'a str {
+        self.hub_repo.as_ref().unwrap_or(name).as_str()
+    }
 }
 
 impl Default for PushOptions {
@@ -65,6 +75,7 @@ impl Default for PushOptions {
             description: None,
             force: false,
             dry_run: false,
+            hub_repo: None,
         }
     }
 }
@@ -189,7 +200,7 @@ pub fn push_prompt(
         ));
         return report;
     }
-    if !layout.metadata_path(name).is_file() {
+    if !layout.existing_metadata_path(name).is_file() {
         report.result = PushResult::Failed(format!(
             "prompt `{name}` has a text but no metadata; restore the metadata from git, or start it with `prompt-sync new {name} --from FILE`"
         ));
@@ -225,7 +236,8 @@ pub fn push_prompt(
         .owner
         .clone()
         .unwrap_or_else(|| opts.owner.clone());
-    let hub_side = match hub.pull(&owner, name.as_str(), "latest") {
+    let repo = opts.repo(name);
+    let hub_side = match hub.pull(&owner, repo, "latest") {
         Ok(c) => Some(c),
         Err(HubError::NotFound { .. }) => None,
         Err(e) => {
@@ -322,7 +334,16 @@ pub fn push_prompt(
         if opts.dry_run {
             report.would_tag = opts.tags.clone();
         } else {
-            apply_tags(hub, &owner, name, &commit, id, &opts.tags, &mut report);
+            apply_tags(
+                hub,
+                &owner,
+                name,
+                repo,
+                &commit,
+                id,
+                &opts.tags,
+                &mut report,
+            );
         }
     }
     report
@@ -363,7 +384,7 @@ fn follows_other_ref(
             "`{name}` follows tag `{r}`, which a push does not move, so the next sync would put `{r}`'s text back; run `prompt-sync push {name} --tag {r}` to push and point `{r}` at the new commit"
         ));
     }
-    match hub.pull(owner, name.as_str(), r) {
+    match hub.pull(owner, opts.repo(name), r) {
         Err(HubError::NotFound { .. }) => None,
         Ok(c) => refused(format!(
             "tag `{r}` of `{name}` already points at commit {} and the hub does not move tags, so the next sync would put that text back; delete tag `{r}` in LangSmith, then run `prompt-sync push {name} --tag {r}` again",
@@ -398,11 +419,11 @@ pub(super) fn read_local(store: &Store, name: &PromptName) -> Result<Local, Stri
     Ok(Local { text, meta, hash })
 }
 
-/// The hash of the hub's text.
-fn hub_hash(name: &PromptName, commit: &PulledCommit) -> Result<String, String> {
+/// The hash of the hub's text, written in the form of the local text.
+fn hub_hash(name: &PromptName, commit: &PulledCommit, local: &str) -> Result<String, String> {
     let text = from_manifest(&commit.manifest)
         .and_then(|m| {
-            m.to_cache_text()
+            m.to_cache_text_like(Some(local))
                 .map_err(|e| prompt_sync_core::Error::Manifest {
                     detail: e.to_string(),
                 })
@@ -439,7 +460,7 @@ fn decide(
             },
         ));
     };
-    let h = hub_hash(name, hub)?;
+    let h = hub_hash(name, hub, &local.text)?;
     let state = classify(Some(&local.hash), base, &h, local.meta.locally_modified);
     // Started locally (`prompt-sync new`), never synced, and the hub has a prompt of
     // that name with another text: not a change since a sync, a name clash.
@@ -488,11 +509,23 @@ fn decide(
     Ok((Some(state), decision))
 }
 
+/// The kind the local text is pushed as: the metadata's; for a file of the original
+/// tool (which records no kind), the hub's when the hub has the prompt, else a chat
+/// prompt of one system message, as the original tool pushes every prompt.
+fn push_kind(meta: &Metadata, base: Option<&Value>) -> PromptKind {
+    if meta.kind.is_some() {
+        return meta.prompt_kind();
+    }
+    base.and_then(|b| from_manifest(b).ok())
+        .map_or(PromptKind::Chat, |m| m.kind())
+}
+
 /// The manifest for the local text, on top of `base` (the hub's current manifest, or
 /// the one the metadata keeps).
 pub(super) fn build_manifest(local: &Local, base: Option<&Value>) -> Result<Value, String> {
     let meta = &local.meta;
-    let body = PromptModel::body_from_cache_text(meta.prompt_kind(), &local.text).map_err(|e| {
+    let kind = push_kind(meta, base.or(meta.manifest.as_ref()));
+    let body = PromptModel::body_from_cache_text(kind, &local.text).map_err(|e| {
         format!(
             "the cached chat text of `{}` does not follow the sectioned format: {e}",
             meta.prompt_name
@@ -527,18 +560,13 @@ pub(super) fn publish(
     create_repo: bool,
     opts: &PushOptions,
 ) -> Result<(String, Option<String>), String> {
+    let repo = opts.repo(name);
     if create_repo {
-        hub.create_repo(name.as_str(), opts.description.as_deref())
+        hub.create_repo(repo, opts.description.as_deref())
             .map_err(|e| format!("cannot create the prompt on the hub: {e}"))?;
     }
     let outcome = hub
-        .push(
-            owner,
-            name.as_str(),
-            manifest,
-            parent,
-            opts.description.as_deref(),
-        )
+        .push(owner, repo, manifest, parent, opts.description.as_deref())
         .map_err(|e| e.to_string())?;
     let (commit, id) = match outcome {
         PushOutcome::Created {
@@ -548,7 +576,7 @@ pub(super) fn publish(
         // The hub already has exactly this manifest: learn its commit.
         PushOutcome::NothingToCommit => {
             let latest = hub
-                .list_commits(owner, name.as_str(), 1)
+                .list_commits(owner, repo, 1)
                 .map_err(|e| e.to_string())?
                 .into_iter()
                 .next()
@@ -561,7 +589,7 @@ pub(super) fn publish(
     meta.locally_modified = false;
     meta.local_edit_timestamp = None;
     meta.hub_content_hash = Some(local.hash.clone());
-    meta.local_content_hash = local.hash.clone();
+    meta.local_content_hash = Some(local.hash.clone());
     meta.last_sync_timestamp = Some(now);
     meta.sync_direction = Some("push".to_owned());
     meta.hub_commit_hash = Some(commit.clone());
@@ -569,7 +597,8 @@ pub(super) fn publish(
     if meta.hub_ref.is_none() {
         meta.hub_ref = Some("latest".to_owned());
     }
-    meta.kind = Some(meta.prompt_kind().as_str().to_owned());
+    let kind = from_manifest(manifest).map_or_else(|_| meta.prompt_kind(), |m| m.kind());
+    meta.kind = Some(kind.as_str().to_owned());
     meta.template_format = Some(meta.format().as_str().to_owned());
     if let Ok(model) = from_manifest(manifest) {
         meta.input_variables = Some(model.input_variables);
@@ -587,7 +616,7 @@ fn recorded_meta(local: &Local, commit: &str, hub: Option<&PulledCommit>) -> Met
     meta.locally_modified = false;
     meta.local_edit_timestamp = None;
     meta.hub_content_hash = Some(local.hash.clone());
-    meta.local_content_hash = local.hash.clone();
+    meta.local_content_hash = Some(local.hash.clone());
     meta.last_sync_timestamp = Some(timestamp::now_utc());
     meta.hub_commit_hash = Some(commit.to_owned());
     if let Some(h) = hub {
@@ -599,10 +628,12 @@ fn recorded_meta(local: &Local, commit: &str, hub: Option<&PulledCommit>) -> Met
     meta
 }
 
+#[allow(clippy::too_many_arguments)]
 fn apply_tags(
     hub: &dyn Hub,
     owner: &str,
     name: &PromptName,
+    repo: &str,
     commit: &str,
     id: Option<String>,
     tags: &[String],
@@ -610,7 +641,7 @@ fn apply_tags(
 ) {
     let id = match id {
         Some(id) => id,
-        None => match commit_id(hub, owner, name, commit) {
+        None => match commit_id(hub, owner, repo, commit) {
             Ok(id) => id,
             Err(e) => {
                 report
@@ -621,7 +652,7 @@ fn apply_tags(
         },
     };
     for tag in tags {
-        match hub.add_tag(owner, name.as_str(), tag, &id) {
+        match hub.add_tag(owner, repo, tag, &id) {
             Ok(()) => report.tagged.push(tag.clone()),
             Err(HubError::Conflict { detail }) => report.tag_errors.push(format!(
                 "tag `{tag}`: the hub refused ({detail}); it points at another commit and the hub does not move tags: delete it in LangSmith, then run `prompt-sync push {name} --tag {tag}` again"
@@ -632,13 +663,8 @@ fn apply_tags(
 }
 
 /// The id (what tags refer to) of `commit`, from the newest commits of the repo.
-fn commit_id(
-    hub: &dyn Hub,
-    owner: &str,
-    name: &PromptName,
-    commit: &str,
-) -> Result<String, String> {
-    hub.list_commits(owner, name.as_str(), 100)
+fn commit_id(hub: &dyn Hub, owner: &str, repo: &str, commit: &str) -> Result<String, String> {
+    hub.list_commits(owner, repo, 100)
         .map_err(|e| e.to_string())?
         .into_iter()
         .find(|c| c.commit_hash == commit)

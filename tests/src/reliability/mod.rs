@@ -110,7 +110,7 @@ pub fn read_consistent(cache: &Path, names: &[&str]) -> Result<BTreeMap<String, 
                 "{n}: a reader under the shared lock saw a pending write"
             ));
         }
-        if sha256_hex(v.text.as_bytes()) != v.metadata.local_content_hash {
+        if Some(sha256_hex(v.text.as_bytes())) != v.metadata.local_content_hash {
             return Err(format!("{n}: text and metadata hash differ"));
         }
         out.insert(
