@@ -108,7 +108,10 @@ fn targets(
         .collect())
 }
 
-/// True for a prompt started locally with `prompt-sync new` and never on the hub.
+/// True for a prompt started locally (with `prompt-sync new`, or marked as edited by
+/// the original tool before it was ever fetched) and never on the hub. Metadata of
+/// the original's older shape records no hash at all: that prompt came from
+/// somewhere, and a sync compares it with the hub.
 pub(crate) fn is_new_local(pkg: &Package, name: &PromptName) -> bool {
     pkg.store.layout().text_path(name).is_file()
         && pkg
@@ -116,7 +119,11 @@ pub(crate) fn is_new_local(pkg: &Package, name: &PromptName) -> bool {
             .read_metadata(name)
             .ok()
             .flatten()
-            .is_some_and(|m| m.hub_content_hash.is_none() && m.hub_commit_hash.is_none())
+            .is_some_and(|m| {
+                m.local_content_hash.is_some()
+                    && m.hub_content_hash.is_none()
+                    && m.hub_commit_hash.is_none()
+            })
 }
 
 /// Plans and applies (or dry-runs) the sync of `targets`.

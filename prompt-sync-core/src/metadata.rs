@@ -255,17 +255,18 @@ impl Metadata {
         out
     }
 
-    /// The original tool's file: its eight fields, in its order (plus the
-    /// `pending_write` marker while a write is in progress).
+    /// The original tool's file: its eight fields, in its order, formatted as its
+    /// `json.dump(..., indent=2)` writes them (no final newline), so a file it wrote
+    /// whose fields did not change is not rewritten.
     pub fn to_original_json_bytes(&self) -> Vec<u8> {
         let mut all = self.to_map();
         let mut out = Map::new();
-        for key in ORIGINAL_FIELDS.iter().chain(&["pending_write"]) {
-            if let Some(v) = all.remove(*key) {
-                out.insert((*key).to_owned(), v);
+        for key in ORIGINAL_FIELDS {
+            if let Some(v) = all.remove(key) {
+                out.insert(key.to_owned(), v);
             }
         }
-        pretty(&Value::Object(out))
+        serde_json::to_vec_pretty(&Value::Object(out)).unwrap_or_default()
     }
 
     /// The record file: every field but the original tool's eight, bound to the

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod example_cache;
 pub mod fake_hub;
+pub mod original;
 pub mod reliability;
 pub mod throwaway;
 pub mod workspace;
