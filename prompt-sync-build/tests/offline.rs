@@ -350,3 +350,56 @@ fn verified_prompts_are_recorded_in_out_dir_and_reused_until_they_change() {
     let err = run().unwrap_err();
     assert!(err.contains("prompt-sync mark-edited a"), "{err}");
 }
+
+/// `PROMPT_SYNC_REFRESH=1` makes cargo rerun the script on every build (a path that
+/// never exists), so each such build checks the hub; without it, or offline on purpose,
+/// nothing makes cargo rerun it for nothing.
+#[test]
+fn refresh_reruns_the_script_on_every_build_only_while_set() {
+    let pkg = package(&["a"], &[], &[("a", "A")]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().display().to_string();
+    let always = format!(
+        "cargo:rerun-if-changed={}",
+        out_dir
+            .path()
+            .join(prompt_sync_build::NEVER_CREATED)
+            .display()
+    );
+    let lines = |pairs: &[(&str, &str)]| {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("OUT_DIR", &out));
+        Builder::new()
+            .package_dir(pkg.path())
+            .run_with(&env(&pairs))
+            .map_err(|(e, _)| e.to_string())
+            .unwrap()
+            .directives
+            .lines()
+            .to_vec()
+    };
+    for set in ["1", "true", "TRUE"] {
+        let l = lines(&[("PROMPT_SYNC_REFRESH", set)]);
+        assert!(l.contains(&always), "{set}: {l:#?}");
+        assert!(l.contains(&"cargo:rerun-if-env-changed=PROMPT_SYNC_REFRESH".to_owned()));
+    }
+    assert!(
+        !out_dir
+            .path()
+            .join(prompt_sync_build::NEVER_CREATED)
+            .exists()
+    );
+    for pairs in [
+        &[][..],
+        &[("PROMPT_SYNC_REFRESH", "0")][..],
+        &[("PROMPT_SYNC_REFRESH", "1"), ("PROMPT_SYNC_OFFLINE", "1")][..],
+    ] {
+        let l = lines(pairs);
+        assert!(!l.contains(&always), "{pairs:?}: {l:#?}");
+        for line in &l {
+            if let Some(p) = line.strip_prefix("cargo:rerun-if-changed=") {
+                assert!(Path::new(p).exists(), "{pairs:?}: {p}");
+            }
+        }
+    }
+}
