@@ -8,7 +8,7 @@
 use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
 
-use prompt_sync_core::layout::{BUILD_TRACKS_CACHE_ENV, CACHE_DIR_ENV};
+use prompt_sync_core::layout::{BUILD_TRACKS_CACHE_ENV, CACHE_DIR_ENV, VERIFIED_DIGEST_ENV};
 use prompt_sync_core::model::{ChatMessage, PromptBody, PromptKind, Role, TemplateFormat};
 use prompt_sync_core::render::{PartSpec, PlanInput};
 
@@ -28,10 +28,15 @@ pub(crate) fn expand(found: &Found, input: &PlanInput<'_>) -> TokenStream2 {
     // Partial variables are `Value`s, which have drop glue: a reference to them is only
     // `'static` in an item, not as a promoted temporary.
     let in_static = !input.partials.is_empty();
-    if track || in_static {
-        out.code("{");
-    }
-    if track {
+    out.code("{");
+    if !track {
+        // The build script's digest of what it verified, an input of rustc (see
+        // `VERIFIED_DIGEST_ENV`): build caches keyed on rustc's inputs see a change.
+        // A statement, not an item: cheaper for rustc over hundreds of prompts.
+        out.code("let _=::core::option_env!(")
+            .str(VERIFIED_DIGEST_ENV)
+            .code(");");
+    } else {
         // Tracking both files makes rustc rebuild the crate when either changes, and
         // so do the config files and the variable that choose the cache directory. A
         // path that is not UTF-8 cannot be tracked this way.
@@ -55,9 +60,7 @@ pub(crate) fn expand(found: &Found, input: &PlanInput<'_>) -> TokenStream2 {
         embedded(&mut out, found, input);
         out.code(")");
     }
-    if track || in_static {
-        out.code("}");
-    }
+    out.code("}");
     // Lexed by rustc itself: `proc_macro2`'s `FromStr` would first run its own lexer
     // over the text, unoptimized in a debug build, at several times the cost.
     match out.into_string().parse::<proc_macro::TokenStream>() {
@@ -175,15 +178,19 @@ fn role_src(out: &mut Src<'_>, role: &Role) {
 
 /// Whether the expansion must track the prompt's files itself: not when the crate's
 /// build script (`prompt-sync-build`) tracks the whole cache directory (cargo then
-/// reruns it, and rebuilds the crate, on any change there). Per-file tracking costs
-/// rustc an item per file, which adds up over hundreds of prompts.
+/// reruns it, and rebuilds the crate, on any change there) and gives the digest of
+/// what it verified (which the expansion then reads, so that rustc records it).
+/// Per-file tracking costs rustc an item per file, which adds up over hundreds of
+/// prompts.
 fn needs_tracking(found: &Found) -> bool {
     let Some(tracked) = std::env::var_os(BUILD_TRACKS_CACHE_ENV) else {
         return true;
     };
     // Only a crate with a build script has an OUT_DIR: a stray variable in a shell
     // does not turn tracking off for a crate without one.
-    std::env::var_os("OUT_DIR").is_none() || found.cache_root.as_os_str() != tracked
+    std::env::var_os("OUT_DIR").is_none()
+        || found.cache_root.as_os_str() != tracked
+        || std::env::var_os(VERIFIED_DIGEST_ENV).is_none()
 }
 
 /// The files a crate without the build script must track for this prompt: its text,
@@ -200,10 +207,13 @@ fn tracked_files(found: &Found) -> Vec<std::path::PathBuf> {
 
 /// `include_bytes!` of the [`tracked_files`] and `option_env!` of `PROMPT_SYNC_DIR`,
 /// unless the build script tracks the cache (see [`needs_tracking`]): rustc rebuilds the
-/// crate when any of them changes.
+/// crate when any of them changes. When it does, `option_env!` of the digest of what
+/// it verified, so the prompt is an input of rustc either way.
 pub(crate) fn tracked(found: &Found) -> TokenStream2 {
     if !needs_tracking(found) {
-        return TokenStream2::new();
+        return quote!(
+            const _: ::core::option::Option<&str> = ::core::option_env!(#VERIFIED_DIGEST_ENV);
+        );
     }
     let items = tracked_files(found)
         .into_iter()

@@ -7,7 +7,10 @@
 //! boundaries and the manifest's render options (see the `expand` module). Editing
 //! either file rebuilds the crate: through the build script's tracking of the cache
 //! directory when `prompt-sync-build` runs, else through `include_bytes!` of both
-//! files. It never uses the network and never writes.
+//! files. With the build script, the expansion also reads (`option_env!`) the digest of
+//! what it verified, so the embedded content is an input of rustc (in its dep-info)
+//! in both modes, as build caches like sccache need. It never uses the network and
+//! never writes.
 //!
 //! `prompt!("name", var = expr, …)` checks the variables against the prompt's at
 //! compile time and expands to code that renders the embedded template directly

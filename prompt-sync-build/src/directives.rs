@@ -5,6 +5,10 @@ use std::path::Path;
 
 use crate::env::Env;
 
+/// The file [`Directives::rerun_every_build`] names: nothing creates it, so cargo never
+/// finds it and reruns the build script each time.
+pub const NEVER_CREATED: &str = "prompt-sync-refresh-on-every-build.never-created";
+
 /// Cargo directives, collected so they can be tested and printed at once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Directives {
@@ -18,6 +22,16 @@ impl Directives {
         if path.exists() {
             self.push(format!("cargo:rerun-if-changed={}", path.display()));
         }
+    }
+
+    /// `cargo:rerun-if-changed=` a file named [`NEVER_CREATED`] in `dir` (the build
+    /// script's `OUT_DIR`), which nothing creates: cargo then reruns the script on every
+    /// build, for as long as it is emitted.
+    pub fn rerun_every_build(&mut self, dir: &Path) {
+        self.push(format!(
+            "cargo:rerun-if-changed={}",
+            dir.join(NEVER_CREATED).display()
+        ));
     }
 
     /// `cargo:rustc-env=NAME=VALUE`: `NAME` is set for the crate's compilation (and

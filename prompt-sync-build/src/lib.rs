@@ -20,6 +20,9 @@
 //! back to the cache with one `cargo:warning` per cause when the hub, the network or the
 //! key fails. It never pushes.
 //!
+//! While `PROMPT_SYNC_REFRESH` is `1`/`true` it asks cargo to rerun it on every build,
+//! so each build with the variable set checks the hub.
+//!
 //! Offline when any of: `PROMPT_SYNC_OFFLINE` is `1`/`true`, `CARGO_NET_OFFLINE` is
 //! true, `DOCS_RS` is set, no `LANGSMITH_API_KEY`/`LANGCHAIN_API_KEY`, or the package is
 //! built from a registry or by `cargo package`.
@@ -43,7 +46,7 @@ use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
 use prompt_sync_core::store::Store;
 use prompt_sync_core::verify::Failure;
 
-pub use directives::Directives;
+pub use directives::{Directives, NEVER_CREATED};
 pub use env::Env;
 pub use mode::OfflineReason;
 
@@ -229,9 +232,26 @@ impl Builder {
             index.as_deref(),
             out,
         )?;
+        if refresh_every_build(env, offline.as_ref()) {
+            // Cargo reruns a build script only when something it tracks changed: without
+            // this, a second `PROMPT_SYNC_REFRESH=1 cargo build` would not check the hub.
+            let dir = env
+                .var_os("OUT_DIR")
+                .map_or_else(|| package_dir.clone(), PathBuf::from);
+            out.rerun_every_build(&dir);
+        }
         out.track_env(env);
         let mut names: Vec<PromptName> = needed.all().cloned().collect();
         names.sort();
         Ok((store.layout().root().to_owned(), offline, names))
     }
+}
+
+/// While `PROMPT_SYNC_REFRESH` is set, the hub is checked on every build, so the build
+/// script asks cargo to rerun it each time: when the build is online, and when it is
+/// offline only for want of an API key (cargo does not track the key, so a key set
+/// later then counts at the next build). A build offline on purpose
+/// (`PROMPT_SYNC_OFFLINE`, cargo offline, docs.rs, a packaged crate) is not rerun.
+fn refresh_every_build(env: &Env, offline: Option<&OfflineReason>) -> bool {
+    matches!(offline, None | Some(OfflineReason::NoApiKey)) && env.flag(online::REFRESH_VAR)
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use prompt_sync_core::PromptName;
-use prompt_sync_core::index::{Entry, Index, Stamps};
+use prompt_sync_core::index::{Entry, Index, Stamps, embedded_digest, set_digest};
+use prompt_sync_core::layout::VERIFIED_DIGEST_ENV;
 use prompt_sync_core::store::Store;
 use prompt_sync_core::verify::{Failure, Problem, verify};
 
@@ -47,6 +48,10 @@ pub(crate) fn repair_leftovers(store: &Store, out: &mut Directives) -> Result<()
 /// With an `index` path (in `OUT_DIR`), prompts whose files are unchanged since they
 /// last verified are not verified again, and what was verified is recorded there for
 /// the next run and for the `prompt!` macro (see [`prompt_sync_core::index`]).
+///
+/// On success it sets [`VERIFIED_DIGEST_ENV`] for the crate's compilation to the
+/// digest of every prompt that verified: `prompt!` reads it, which makes what it
+/// embeds an input of rustc that build caches (sccache) see.
 pub(crate) fn verify_cache(
     store: &Store,
     needed: &Needed,
@@ -66,12 +71,17 @@ pub(crate) fn verify_cache(
         let _ = recorded.save(path);
     }
     let mut failures = Vec::new();
+    let mut digests: Vec<(&str, String)> = Vec::new();
     for (name, result) in checked.results {
         match result {
-            Ok(true) => out.warning(&format!(
-                "prompt `{name}` has local edits that are not on the hub: publish them with `prompt-sync push {name}`"
-            )),
-            Ok(false) => {}
+            Ok(good) => {
+                if good.locally_modified {
+                    out.warning(&format!(
+                        "prompt `{name}` has local edits that are not on the hub: publish them with `prompt-sync push {name}`"
+                    ));
+                }
+                digests.push((name.as_str(), good.digest));
+            }
             Err(f) => failures.push(f),
         }
     }
@@ -82,6 +92,8 @@ pub(crate) fn verify_cache(
         out.warning(&f.message(Some(package_dir)));
     }
     if required.is_empty() {
+        let digest = set_digest(digests.iter().map(|(n, d)| (*n, d.as_str())));
+        out.rustc_env(VERIFIED_DIGEST_ENV, &digest);
         Ok(())
     } else {
         Err(BuildError::Prompts {
@@ -97,8 +109,18 @@ const PARALLEL_MIN: usize = 64;
 /// Most threads verifying at once.
 const MAX_THREADS: usize = 4;
 
-/// One prompt verified: `Ok((locally_modified, pending_write))`, or why it failed.
-type Outcome = Result<(bool, bool), Failure>;
+/// A prompt that verified.
+struct Good {
+    /// A marked local edit.
+    locally_modified: bool,
+    /// A write is pending (verification then fails; kept for the repair decision).
+    pending_write: bool,
+    /// [`Entry::digest`]: what `prompt!` embeds for it.
+    digest: String,
+}
+
+/// One prompt verified, or why it failed.
+type Outcome = Result<Good, Failure>;
 
 /// What to do with a verified prompt's index entry.
 enum Record {
@@ -112,8 +134,8 @@ enum Record {
 
 /// What verifying every needed prompt found.
 struct Checked<'a> {
-    /// Per prompt, in [`Needed::all`] order: `Ok(locally_modified)` or the failure.
-    results: Vec<(&'a PromptName, Result<bool, Failure>)>,
+    /// Per prompt, in [`Needed::all`] order.
+    results: Vec<(&'a PromptName, Outcome)>,
     /// Some prompt is in the middle of an interrupted write.
     interrupted: bool,
 }
@@ -131,16 +153,20 @@ fn check<'a>(
         .map_err(BuildError::Setup)?;
     let layout = store.layout();
     let stamps = |name: &PromptName| Stamps::of(layout, name);
-    // Known good with unchanged files: `Ok((locally_modified, no pending write))`.
+    // Known good with unchanged files (an entry is never recorded with a pending write).
     let mut known: Vec<(&PromptName, Outcome)> = Vec::new();
     let mut names: Vec<&PromptName> = Vec::new();
     for name in needed.all() {
         let hit = index.as_deref().and_then(|index| {
             let s = stamps(name)?;
-            index.get(name.as_str(), &s).map(|e| e.locally_modified)
+            index.get(name.as_str(), &s).map(|e| Good {
+                locally_modified: e.locally_modified,
+                pending_write: false,
+                digest: e.digest.clone(),
+            })
         });
         match hit {
-            Some(modified) => known.push((name, Ok((modified, false)))),
+            Some(good) => known.push((name, Ok(good))),
             None => names.push(name),
         }
     }
@@ -149,8 +175,8 @@ fn check<'a>(
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
     };
-    // `Ok((locally_modified, pending_write))` or the failure, and the index entry of a
-    // prompt verified with the same stamps before and after.
+    // The outcome, and the index entry of a prompt verified with the same stamps
+    // before and after.
     let record = index.is_some();
     let verify_one = |name: &PromptName| {
         let before = if record { stamps(name) } else { None };
@@ -170,11 +196,13 @@ fn check<'a>(
             }
             _ => Record::Skip,
         };
-        let result = verified.map(|v| {
-            (
-                v.metadata.locally_modified,
-                v.metadata.pending_write.is_some(),
-            )
+        let result = verified.map(|v| Good {
+            locally_modified: v.metadata.locally_modified,
+            pending_write: v.metadata.pending_write.is_some(),
+            digest: match &entry {
+                Record::Keep(e) => e.digest.clone(),
+                _ => embedded_digest(&v),
+            },
         });
         (result, entry)
     };
@@ -208,7 +236,7 @@ fn check<'a>(
         results.push(result);
     }
     let interrupted = results.iter().any(|r| match r {
-        Ok((_, pending)) => *pending,
+        Ok(good) => good.pending_write,
         Err(f) => matches!(f.problem, Problem::Interrupted),
     });
     // Back in `Needed::all` order.
@@ -219,10 +247,7 @@ fn check<'a>(
     Ok(Checked {
         results: needed
             .all()
-            .filter_map(|n| {
-                let r = by_name.remove(n)?;
-                Some((n, r.map(|(modified, _)| modified)))
-            })
+            .filter_map(|n| Some((n, by_name.remove(n)?)))
             .collect(),
         interrupted,
     })

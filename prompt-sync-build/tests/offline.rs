@@ -350,3 +350,130 @@ fn verified_prompts_are_recorded_in_out_dir_and_reused_until_they_change() {
     let err = run().unwrap_err();
     assert!(err.contains("prompt-sync mark-edited a"), "{err}");
 }
+
+/// `PROMPT_SYNC_REFRESH=1` makes cargo rerun the script on every build (a path that
+/// never exists), so each such build checks the hub; without it, or offline on purpose,
+/// nothing makes cargo rerun it for nothing.
+#[test]
+fn refresh_reruns_the_script_on_every_build_only_while_set() {
+    let pkg = package(&["a"], &[], &[("a", "A")]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().display().to_string();
+    let always = format!(
+        "cargo:rerun-if-changed={}",
+        out_dir
+            .path()
+            .join(prompt_sync_build::NEVER_CREATED)
+            .display()
+    );
+    let lines = |pairs: &[(&str, &str)]| {
+        let mut pairs = pairs.to_vec();
+        pairs.push(("OUT_DIR", &out));
+        Builder::new()
+            .package_dir(pkg.path())
+            .run_with(&env(&pairs))
+            .map_err(|(e, _)| e.to_string())
+            .unwrap()
+            .directives
+            .lines()
+            .to_vec()
+    };
+    for set in ["1", "true", "TRUE"] {
+        let l = lines(&[("PROMPT_SYNC_REFRESH", set)]);
+        assert!(l.contains(&always), "{set}: {l:#?}");
+        assert!(l.contains(&"cargo:rerun-if-env-changed=PROMPT_SYNC_REFRESH".to_owned()));
+    }
+    assert!(
+        !out_dir
+            .path()
+            .join(prompt_sync_build::NEVER_CREATED)
+            .exists()
+    );
+    for pairs in [
+        &[][..],
+        &[("PROMPT_SYNC_REFRESH", "0")][..],
+        &[("PROMPT_SYNC_REFRESH", "1"), ("PROMPT_SYNC_OFFLINE", "1")][..],
+    ] {
+        let l = lines(pairs);
+        assert!(!l.contains(&always), "{pairs:?}: {l:#?}");
+        for line in &l {
+            if let Some(p) = line.strip_prefix("cargo:rerun-if-changed=") {
+                assert!(Path::new(p).exists(), "{pairs:?}: {p}");
+            }
+        }
+    }
+}
+
+/// The digest the build script gives rustc (`prompt!` reads it, so build caches keyed
+/// on rustc's inputs see a change): it follows what `prompt!` embeds, text and
+/// metadata, whether the prompts were verified now or found in the index.
+#[test]
+fn the_verified_digest_follows_what_prompt_embeds() {
+    use prompt_sync_core::layout::VERIFIED_DIGEST_ENV;
+    let pkg = package(&["a"], &[], &[("a", "A"), ("b", "B")]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().display().to_string();
+    let prefix = format!("cargo:rustc-env={VERIFIED_DIGEST_ENV}=");
+    let run = || {
+        let directives = match Builder::new()
+            .package_dir(pkg.path())
+            .run_with(&env(&[("OUT_DIR", &out), ("PROMPT_SYNC_OFFLINE", "1")]))
+        {
+            Ok(report) => report.directives,
+            Err((_, directives)) => directives,
+        };
+        let digests: Vec<String> = directives
+            .lines()
+            .iter()
+            .filter_map(|l| l.strip_prefix(&prefix).map(str::to_owned))
+            .collect();
+        assert!(digests.len() <= 1, "{digests:?}");
+        digests.into_iter().next()
+    };
+    let write = |name: &str, text: &str, commit: &str| {
+        let store = store(pkg.path());
+        let lock = store.lock_exclusive(|_| {}).unwrap();
+        let n = PromptName::new(name).unwrap();
+        let mut m = Metadata::new(&n, &sha256_hex(text.as_bytes()));
+        m.hub_content_hash = Some(sha256_hex(text.as_bytes()));
+        m.hub_commit_hash = Some(commit.to_owned());
+        store.write(&lock, &n, text, &m).unwrap();
+    };
+    // Dates every cache file a minute back, so the index records them.
+    let age = || {
+        let then = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        for file in snapshot(&pkg.path().join("prompts/langsmith_cache")).keys() {
+            let f = fs::File::options().write(true).open(file).unwrap();
+            f.set_modified(then).unwrap();
+        }
+    };
+    write("a", "A", "c1");
+    write("b", "B", "c1");
+    let first = run().expect("a digest");
+    assert_eq!(first.len(), 64);
+    age();
+    assert_eq!(run().as_ref(), Some(&first), "verified, then recorded");
+    assert_eq!(run().as_ref(), Some(&first), "from the index");
+
+    write("a", "A", "c2");
+    let commit = run().unwrap();
+    assert_ne!(commit, first, "the commit is embedded too");
+    write("a", "A2", "c2");
+    let text = run().unwrap();
+    assert_ne!(text, commit);
+    assert_ne!(text, first);
+    write("b", "B2", "c3");
+    let other = run().unwrap();
+    assert_ne!(other, text, "any verified prompt counts");
+    // Back to the same content (other timestamps, backups): the same digest, so a
+    // build cache hits again.
+    write("a", "A", "c1");
+    write("b", "B", "c1");
+    assert_eq!(run().as_ref(), Some(&first));
+    age();
+    assert_eq!(run().as_ref(), Some(&first), "from the index");
+
+    // A build that fails gives no digest.
+    fs::write(pkg.path().join("prompts/langsmith_cache/a.txt"), "unmarked").unwrap();
+    assert_eq!(run(), None);
+}

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::fsio;
+use crate::hash::sha256_hex;
 use crate::layout::CacheLayout;
 use crate::model::{PromptKind, TemplateFormat};
 use crate::name::PromptName;
@@ -153,6 +154,8 @@ pub struct Entry {
     pub input_variables: Vec<String>,
     /// What the manifest adds to the templates.
     pub plan: PlanRecord,
+    /// [`embedded_digest`] of the prompt: of every field above but the stamps.
+    pub digest: String,
 }
 
 impl Entry {
@@ -161,7 +164,7 @@ impl Entry {
     pub fn new(verified: &Verified, stamps: Stamps) -> Entry {
         let meta = &verified.metadata;
         let model = verified.model();
-        Entry {
+        let mut entry = Entry {
             stamps,
             sha256: verified.sha256.clone(),
             locally_modified: meta.locally_modified,
@@ -170,7 +173,27 @@ impl Entry {
             template_format: meta.format().as_str().to_owned(),
             input_variables: model.input_variables.clone(),
             plan: PlanRecord::new(&model, meta.manifest.as_ref()),
-        }
+            digest: String::new(),
+        };
+        entry.digest = entry.embedded_digest();
+        entry
+    }
+
+    /// SHA-256 (lowercase hex) of what the `prompt!` expansion embeds: the text's
+    /// SHA-256, the flags, the commit, the kind, the format, the variables and the
+    /// render plan. Equal digests mean equal expansions.
+    fn embedded_digest(&self) -> String {
+        let fields = (
+            &self.sha256,
+            self.locally_modified,
+            &self.hub_commit,
+            &self.kind,
+            &self.template_format,
+            &self.input_variables,
+            &self.plan,
+        );
+        // Plain data with string keys always serializes.
+        sha256_hex(&serde_json::to_vec(&fields).unwrap_or_default())
     }
 
     /// The prompt's kind.
@@ -182,6 +205,40 @@ impl Entry {
     pub fn format(&self) -> Option<TemplateFormat> {
         TemplateFormat::parse(&self.template_format)
     }
+}
+
+/// [`Entry::digest`] of a prompt just verified: what `prompt!` embeds for it.
+pub fn embedded_digest(verified: &Verified) -> String {
+    // Built as an entry, so both always hash the same fields the same way.
+    let zero = FileStamp {
+        len: 0,
+        mtime: 0,
+        ctime: 0,
+        ino: 0,
+        dev: 0,
+    };
+    let stamps = Stamps {
+        text: zero,
+        metadata: zero,
+        record: None,
+    };
+    Entry::new(verified, stamps).digest
+}
+
+/// The digest of a set of verified prompts, given each one's name and
+/// [`Entry::digest`]: SHA-256 (lowercase hex) of the `name=digest` lines in name order.
+/// It changes whenever what `prompt!` would embed for any of them changes.
+pub fn set_digest<'a>(prompts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut lines: Vec<(&str, &str)> = prompts.into_iter().collect();
+    lines.sort_unstable();
+    let mut text = String::with_capacity(lines.len() * 100);
+    for (name, digest) in lines {
+        text.push_str(name);
+        text.push('=');
+        text.push_str(digest);
+        text.push('\n');
+    }
+    sha256_hex(text.as_bytes())
 }
 
 /// The index of one cache directory.
@@ -310,6 +367,18 @@ mod tests {
         let mut index = Index::new(store.layout().root());
         index.insert("p", Entry::new(&v, stamps(store)));
         index
+    }
+
+    #[test]
+    fn the_set_digest_is_of_names_and_digests_in_any_order() {
+        let ab = set_digest([("a", "1"), ("b", "2")]);
+        assert_eq!(ab, set_digest([("b", "2"), ("a", "1")]));
+        assert_eq!(ab, sha256_hex(b"a=1\nb=2\n"));
+        assert_ne!(ab, set_digest([("a", "2"), ("b", "1")]));
+        assert_ne!(ab, set_digest([("a", "1")]));
+        let (_d, store) = cache("v1 text");
+        let v = verify(&store, &n("p")).unwrap();
+        assert_eq!(embedded_digest(&v), Entry::new(&v, stamps(&store)).digest);
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub const CACHE_DIR_ENV: &str = "PROMPT_SYNC_DIR";
 /// directory whose changes rerun the build script (and so rebuild the crate): the
 /// `prompt!` macro then does not track each prompt's files itself.
 pub const BUILD_TRACKS_CACHE_ENV: &str = "__PROMPT_SYNC_BUILD_TRACKS_CACHE";
+/// Set by `prompt-sync-build` (`cargo:rustc-env`) for the crate it builds, to the
+/// digest of the prompts it verified ([`crate::index::set_digest`]). Every `prompt!`
+/// expansion reads it with `option_env!`, so rustc records it in its dep-info
+/// (`# env-dep:`): a build cache keyed on rustc's inputs (sccache) sees a new prompt
+/// text even when the expansion names no prompt file.
+pub const VERIFIED_DIGEST_ENV: &str = "__PROMPT_SYNC_VERIFIED_DIGEST";
 /// The lock file's name inside the cache directory.
 pub const LOCK_FILE: &str = ".prompt-sync.lock";
 /// The metadata subdirectory.

@@ -85,8 +85,14 @@ prompt-sync-build = {{ path = {build:?} }}
 
     /// `cargo build` with the API keys removed and `extra_env` set.
     pub fn build(&self, extra_env: &[(&str, &str)]) -> std::io::Result<Output> {
+        self.cargo(&["build"], extra_env)
+    }
+
+    /// `cargo ARGS…` in the crate's directory, in the shared target directory, with
+    /// the API keys and prompt-sync's variables removed and `extra_env` set.
+    pub fn cargo(&self, args: &[&str], extra_env: &[(&str, &str)]) -> std::io::Result<Output> {
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.arg("build")
+        cmd.args(args)
             .current_dir(self.path())
             .env("CARGO_TARGET_DIR", workspace::shared_target_dir())
             .env_remove("LANGSMITH_API_KEY")

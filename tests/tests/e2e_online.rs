@@ -213,6 +213,50 @@ fn a_hub_change_is_pulled_on_refresh_and_not_within_the_interval() {
     assert_eq!(saved, ["first"]);
 }
 
+/// `PROMPT_SYNC_REFRESH=1 cargo build` checks the hub every time, not only when the
+/// variable was just set (cargo reruns a build script only when something it tracks
+/// changed); once the variable is unset, builds stop rerunning the script.
+#[test]
+fn refresh_checks_the_hub_on_every_build_while_set() {
+    let hub = hub();
+    hub.put_prompt("motd", text_manifest("first", &[]));
+    let app = Crate::new(
+        "prompt_sync_e2e_online_refresh_each",
+        "prompts = []",
+        &printing_main(&["motd"]),
+    )
+    .unwrap();
+    let (ok, err) = build(&app, &online(&hub));
+    assert!(ok, "{err}");
+    let mut forced = online(&hub);
+    forced.push(("PROMPT_SYNC_REFRESH", "1".to_owned()));
+    for round in 0..2 {
+        hub.clear_requests();
+        let (ok, err) = build(&app, &forced);
+        assert!(ok, "{err}");
+        assert!(
+            hub.request_count() > 0,
+            "round {round}: no hub check\n{err}"
+        );
+    }
+    // Each refresh sees the hub's newest text.
+    hub.put_prompt("motd", text_manifest("second", &[]));
+    let (ok, err) = build(&app, &forced);
+    assert!(ok, "{err}");
+    assert!(err.contains("updated `motd` from the hub"), "{err}");
+    assert_eq!(printed(&run(&app))[0].2, "second");
+    // Unset: the script reruns once (a tracked variable changed), within the refresh
+    // interval, so without a request; then cargo does not run it at all.
+    hub.clear_requests();
+    let (ok, err) = build(&app, &online(&hub));
+    assert!(ok, "{err}");
+    assert_eq!(hub.request_count(), 0, "{:?}", hub.requests());
+    let (ok, err) = build(&app, &online(&hub));
+    assert!(ok, "{err}");
+    assert_eq!(hub.request_count(), 0, "{:?}", hub.requests());
+    assert!(!err.contains("Compiling"), "nothing changed, yet:\n{err}");
+}
+
 /// A ref changed in `Cargo.toml` is checked on the next build, within the refresh
 /// interval (the build step in process: cargo reruns it when `Cargo.toml` changes).
 #[test]
