@@ -129,6 +129,9 @@ fn the_original_tools_cache_and_hub_work_as_they_are() {
     let printed = String::from_utf8_lossy(&run.stdout).into_owned();
     assert_eq!(printed, expected_output().replace("|system|", "|human|"));
 
+    // The CI check of the cache alone passes: every prompt the crate uses is intact.
+    cli(&app, &hub, &["check", "--offline"]).code(0);
+
     // 2. `status` against the hub as the original left it: everything up to date.
     let r = cli(&app, &hub, &["status"]);
     r.code(0);
@@ -187,6 +190,9 @@ fn the_original_tools_cache_and_hub_work_as_they_are() {
     lacks(&err, "updated");
     let printed = String::from_utf8_lossy(&app.run(&[]).unwrap().stdout).into_owned();
     assert_eq!(printed, expected_output());
+
+    // The CI check against the hub passes too: the hub has every text.
+    cli(&app, &hub, &["check"]).code(0);
 
     // 5. mark-edited, edit, push: the hub gets a one-system-message chat prompt on the
     //    repo the original reads, and the original's reading of the result holds.

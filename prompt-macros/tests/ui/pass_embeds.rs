@@ -34,6 +34,23 @@ fn main() {
     assert_eq!(LEGACY.hub_commit(), None);
     assert_eq!(LEGACY.kind(), PromptKind::Text);
 
+    // The original tool's push leaves `local_content_hash` at the marked text's hash and
+    // its metadata file named `selector-v1.json`: clean, as pushed.
+    const SELECTOR: Prompt = prompt_sync::prompt!("selector_v1");
+    assert_eq!(SELECTOR.content(), "Pick the best agent for {task}.\n");
+    assert!(!SELECTOR.locally_modified());
+
+    // A one-system-message chat prompt in the original's plain form, recorded by a sync.
+    const REVIEWER: Prompt = prompt_sync::prompt!("reviewer_v1");
+    assert_eq!(REVIEWER.content(), "You review code for {language}.\nBe direct.");
+    assert_eq!(REVIEWER.kind(), PromptKind::Chat);
+    assert_eq!(REVIEWER.hub_commit(), Some("c0ffee12"));
+    assert_eq!(
+        REVIEWER.messages(),
+        &[MessageTemplate::Message { role: Role::System, template: "You review code for {language}.\nBe direct." }]
+    );
+    assert_eq!(REVIEWER.variables(), &["language"]);
+
     // A marked local edit is embedded as edited.
     let marked = prompt_sync::prompt!("marked");
     assert!(marked.locally_modified());
