@@ -778,6 +778,64 @@ mod tests {
     }
 
     #[test]
+    fn hub_repos_follow_the_prompts_hub_then_the_original_naming() {
+        let n = |s: &str| PromptName::new(s).unwrap();
+        let c = Config::from_toml(
+            &pkg(r#"prompts = ["router", { name = "agentic_rag_system", hub = "agentic_rag_system_v1" }, { name = "same", hub = "same" }]"#),
+            Path::new("/p/Cargo.toml"),
+            None,
+        )
+        .unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(
+            c.hub_repo(&n("agentic_rag_system")),
+            n("agentic_rag_system_v1")
+        );
+        assert_eq!(c.hub_repo(&n("router")), n("router"));
+        assert_eq!(
+            c.prompts[2].hub, None,
+            "a hub equal to the name is no mapping"
+        );
+        // The original tool's rule, package-wide; a prompt's own `hub` still wins.
+        let c = Config::from_toml(
+            &pkg(r#"original_hub_names = true
+prompts = [{ name = "writer", hub = "writer_v2" }]"#),
+            Path::new("/p/Cargo.toml"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.hub_repo(&n("router")), n("router_v1"));
+        assert_eq!(c.hub_repo(&n("router_v1")), n("router_v1"));
+        assert_eq!(c.hub_repo(&n("writer")), n("writer_v2"));
+        let long = "x".repeat(99);
+        assert_eq!(c.hub_repo(&n(&long)), n(&long), "no room for the suffix");
+        // The workspace's switch applies to a package that does not set it.
+        let c = Config::from_toml(
+            &pkg("prompts = []"),
+            Path::new("/p/crates/a/Cargo.toml"),
+            Some((&ws("original_hub_names = true"), Path::new("/p/Cargo.toml"))),
+        )
+        .unwrap();
+        assert!(c.original_hub_names);
+        // Bad values are errors naming the key.
+        let (_, e) = config_err(&pkg("original_hub_names = \"yes\""));
+        assert!(e.contains("`original_hub_names`"), "{e}");
+        let (_, e) = config_err(&pkg(r#"prompts = [{ name = "a", hub = 3 }]"#));
+        assert!(e.contains("`hub` of prompt \"a\""), "{e}");
+        let e = Config::from_toml(
+            &pkg(r#"prompts = [{ name = "a", hub = "../x" }]"#),
+            Path::new("/p/Cargo.toml"),
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::InvalidName { .. }), "{e:?}");
+        let (_, e) = config_err(&pkg(
+            r#"prompts = [{ name = "a", hub = "b" }, { name = "a", hub = "c" }]"#,
+        ));
+        assert!(e.contains("different `hub` repos"), "{e}");
+    }
+
+    #[test]
     fn defaults() {
         let c = Config::default();
         assert!(c.prompts.is_empty());
