@@ -169,8 +169,7 @@ pub(crate) fn run(
 
 /// Plans and applies. A prompt another process wrote between planning and applying
 /// (parallel build scripts sharing a cache, rust-analyzer, the CLI) is not written
-/// over; it is planned and applied once more against what that process left, so
-/// concurrent builds do not end in "the cached prompt changed while syncing".
+/// over: `apply` plans it again under the lock, against what that process left.
 fn plan_and_apply(
     hub: &dyn Hub,
     store: &Store,
@@ -179,37 +178,7 @@ fn plan_and_apply(
 ) -> Result<engine::SyncReport, crate::hub::HubError> {
     let waiting = |p: &Path| eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display());
     let plan = engine::plan_specs(store, targets, hub, opts)?;
-    let planned: Vec<(String, engine::LocalState)> = plan
-        .prompts
-        .iter()
-        .map(|p| (p.target.name.to_string(), p.local.clone()))
-        .collect();
-    let mut report = engine::apply(store, plan, hub, opts, waiting);
-    let raced: Vec<(PromptName, Option<HubRef>)> = report
-        .prompts
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Error(_)))
-        .filter(|r| {
-            planned
-                .iter()
-                .any(|(name, local)| *name == r.name && !local.still_current(store))
-        })
-        .filter_map(|r| targets.iter().find(|(n, _)| n.as_str() == r.name).cloned())
-        .collect();
-    if raced.is_empty() {
-        return Ok(report);
-    }
-    let Ok(plan) = engine::plan_specs(store, &raced, hub, opts) else {
-        return Ok(report);
-    };
-    let again = engine::apply(store, plan, hub, opts, waiting);
-    report.repaired.extend(again.repaired);
-    for r in again.prompts {
-        if let Some(slot) = report.prompts.iter_mut().find(|p| p.name == r.name) {
-            *slot = r;
-        }
-    }
-    Ok(report)
+    Ok(engine::apply(store, plan, hub, opts, waiting))
 }
 
 /// A pulled prompt in a template format prompt-sync cannot render (jinja2) is cached

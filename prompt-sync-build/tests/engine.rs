@@ -644,12 +644,42 @@ fn a_prompt_another_process_synced_meanwhile_is_unchanged_not_an_error() {
     let r = engine::apply(&store, late, &hub, &opts, |_| {});
     let got = outcomes(&r);
     assert_eq!(got[0], ("a".to_owned(), Outcome::Unchanged), "{r}");
-    assert!(
-        matches!(&got[1].1, Outcome::Error(e) if e.contains("changed while syncing")),
-        "{r}"
-    );
+    // Planned again under the lock: the hand edit is what it is, an unmarked edit.
+    assert_eq!(got[1], ("b".to_owned(), Outcome::UnmarkedEdit), "{r}");
     assert_eq!(read(&store, "a"), "A2");
     assert_eq!(read(&store, "b"), "mine");
+}
+
+/// Another sync wrote a newer hub version than the one this sync planned, and the hub
+/// moved again since: the prompt is planned again under the lock, against the hub's
+/// newest, and pulled; never written back to the older version this sync fetched.
+#[test]
+fn a_prompt_another_sync_moved_is_planned_again_under_the_lock() {
+    let (_d, store) = setup();
+    let hub = MemoryHub::default();
+    hub.put("a", text("A1"));
+    let t = targets(&["a"]);
+    let opts = SyncOptions::default();
+    sync(&store, &hub, &t, &opts);
+    hub.put("a", text("A2"));
+    let late = engine::plan(&store, &t, &hub, &opts).unwrap();
+    hub.put("a", text("A3"));
+    // The other sync lands A3 first; then the hub moves on to A4.
+    sync(&store, &hub, &t, &opts);
+    assert_eq!(read(&store, "a"), "A3");
+    hub.put("a", text("A4"));
+    let r = engine::apply(&store, late, &hub, &opts, |_| {});
+    let got = outcomes(&r);
+    assert!(matches!(got[0].1, Outcome::Updated { .. }), "{r}");
+    assert_eq!(read(&store, "a"), "A4");
+    // And when the other sync already landed the newest, nothing is left to do.
+    hub.put("a", text("A5"));
+    let late = engine::plan(&store, &t, &hub, &opts).unwrap();
+    hub.put("a", text("A6"));
+    sync(&store, &hub, &t, &opts);
+    let r = engine::apply(&store, late, &hub, &opts, |_| {});
+    assert_eq!(outcomes(&r)[0].1, Outcome::Unchanged, "{r}");
+    assert_eq!(read(&store, "a"), "A6");
 }
 
 /// A hub that, at each `pull`, tries to take the cache's exclusive lock (as another

@@ -989,3 +989,70 @@ fn the_cargo_subcommand_syncs_too() {
     r.code(0);
     assert_eq!(pkg.text("alpha"), "a\n");
 }
+
+// ----------------------------------------------------------------------------------
+// Concurrent syncs
+
+/// Four `prompt-sync sync --all` at once, round after round, while another hub user
+/// commits to every prompt every 50 ms: a sync that finds a prompt changed under its plan by another
+/// sync plans it again under the lock and goes on, so every run exits 0, and the
+/// cache ends consistent.
+#[test]
+fn concurrent_syncs_of_one_cache_do_not_fail_for_a_race() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let hub = hub();
+    let names: Vec<String> = (0..12).map(|i| format!("conc_{i:02}")).collect();
+    let prompts: Vec<(&str, String)> = names
+        .iter()
+        .map(|n| (n.as_str(), format!("{n} v0\n")))
+        .collect();
+    let pairs: Vec<(&str, &str)> = prompts.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let pkg = Pkg::synced(&hub, &pairs);
+    // Each request takes a while, as over a network: plans overlap other syncs' writes.
+    hub.set_latency(std::time::Duration::from_millis(20));
+    let stop = AtomicBool::new(false);
+    let mut runs = Vec::new();
+    let commits = std::thread::scope(|s| {
+        let committer = s.spawn(|| {
+            let mut commits = 0;
+            while !stop.load(Ordering::SeqCst) {
+                for n in &names {
+                    hub.put_prompt(n, text_manifest(&format!("{n} v{}\n", commits + 1)));
+                    commits += 1;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            commits
+        });
+        let syncs: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..8)
+                        .map(|_| pkg.run_hub(&hub, &["sync", "--all"]))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in syncs {
+            runs.extend(h.join().unwrap());
+        }
+        stop.store(true, Ordering::SeqCst);
+        committer.join().unwrap()
+    });
+    assert!(commits > 0);
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+        lacks(&r.stdout, "changed while syncing");
+    }
+    pkg.run(&["check", "--offline"]).code(0);
+    // One more sync takes every prompt to the hub's newest text.
+    pkg.run_hub(&hub, &["sync"]).code(0);
+    for n in &names {
+        let latest = hub.commits(n).last().map(|(_, m, _)| m.clone()).unwrap();
+        assert_eq!(
+            pkg.text(n),
+            latest["kwargs"]["template"].as_str().unwrap(),
+            "{n}"
+        );
+    }
+}

@@ -183,26 +183,19 @@ fn syncs_builds_and_readers_at_once_lose_nothing_and_never_mix_versions() {
     let hub_commits = hub_writer.join().unwrap();
     reader.join().unwrap().unwrap();
 
-    // Each process: success, or a clear message. The engine does not write over a
-    // prompt another process changed after it planned; it says so and exits 1 (the
-    // build step plans such a prompt again instead, see the builds below).
+    // Each process succeeds. The engine does not write over a prompt another process
+    // changed after it planned: it plans that prompt again under the lock and goes on,
+    // so no sync fails for a race.
     let mut waited = 0;
     let mut runs = 0;
-    let mut raced = 0;
     for (i, (out, finished)) in sync_outputs.iter().enumerate() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(*finished, "sync {i} hung:\n{stdout}\n{stderr}");
         runs += stdout.matches("sync-once: planned").count();
         waited += stderr.matches("waiting for the cache lock").count();
-        for line in stdout.lines().filter(|l| l.contains("error")) {
-            assert!(
-                line.ends_with(
-                    "error: the cached prompt changed while syncing; nothing was written, run the sync again"
-                ),
-                "sync {i}: {line}\n{stderr}"
-            );
-            raced += 1;
+        for line in stdout.lines() {
+            assert!(!line.contains("error"), "sync {i}: {line}\n{stderr}");
         }
         for line in stderr.lines() {
             assert!(
@@ -211,10 +204,7 @@ fn syncs_builds_and_readers_at_once_lose_nothing_and_never_mix_versions() {
                 "sync {i}: {line}"
             );
         }
-        assert!(
-            out.status.success() || out.status.code() == Some(1),
-            "sync {i}: {stdout}\n{stderr}"
-        );
+        assert!(out.status.success(), "sync {i}: {stdout}\n{stderr}");
     }
     for ((out, finished), c) in build_outputs.iter().zip([&crate_a, &crate_b]) {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -272,7 +262,7 @@ fn syncs_builds_and_readers_at_once_lose_nothing_and_never_mix_versions() {
     }
     assert!(waited > 0, "no process ever waited for the lock");
     eprintln!(
-        "processes at once: 4 syncs ({runs} sync runs, {waited} lock waits, {raced} prompts left to the next run) + 2 cargo builds + 1 reader ({} verified reads); {hub_commits} hub commits; {versions} versions seen, all kept",
+        "processes at once: 4 syncs ({runs} sync runs, {waited} lock waits) + 2 cargo builds + 1 reader ({} verified reads); {hub_commits} hub commits; {versions} versions seen, all kept",
         reads.load(Ordering::SeqCst)
     );
 }

@@ -10,8 +10,11 @@
 //! nothing cached the list could not spare a fetch and is skipped: the first fetch goes
 //! alone, as the check that the hub is reachable and takes the key.
 //!
-//! Planning holds no lock while it talks to the hub; applying takes the exclusive lock,
-//! re-reads every prompt it is about to write and skips one that changed meanwhile.
+//! Planning holds no lock while it talks to the hub; applying takes the exclusive lock
+//! and re-reads every prompt it is about to write. One that changed meanwhile (another
+//! sync wrote it, or the user edited it) is planned again under the lock, against the
+//! hub's side asked for again, and that plan is applied: a race with another sync is
+//! not an error, and a real local change is reported as what it is.
 //! Writes of different prompts touch different files, so many are written in parallel
 //! (most of a write is waiting for the disk).
 
@@ -177,13 +180,35 @@ pub(crate) fn plan_specs(
     hub: &dyn Hub,
     opts: &SyncOptions,
 ) -> Result<Plan, HubError> {
+    plan_reading(store, specs, hub, opts, Reading::Shared)
+}
+
+/// How planning reads the cache.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Under the shared lock (after a repair, when `repair_first`).
+    Shared,
+    /// The caller holds the exclusive lock: read as is, and ask the hub for each
+    /// prompt directly (a re-plan of a few prompts; the list would cost more).
+    UnderLock,
+}
+
+fn plan_reading(
+    store: &Store,
+    specs: &[(PromptName, Option<HubRef>)],
+    hub: &dyn Hub,
+    opts: &SyncOptions,
+    reading: Reading,
+) -> Result<Plan, HubError> {
     // The list is worth its requests only when a prompt that may follow `latest` was
     // synced before (it has metadata): otherwise every prompt is fetched anyway. It is
     // read while the cache is (it is mostly waiting on the network).
     let layout = store.layout();
-    let needs_list = specs.iter().any(|(name, r)| {
-        r.as_ref().is_none_or(HubRef::is_latest) && layout.existing_metadata_path(name).exists()
-    });
+    let needs_list = reading == Reading::Shared
+        && specs.iter().any(|(name, r)| {
+            r.as_ref().is_none_or(HubRef::is_latest) && layout.existing_metadata_path(name).exists()
+        });
+    let reading_mode = reading;
     let reading: Vec<Target> = specs
         .iter()
         .map(|(name, r)| Target {
@@ -193,7 +218,13 @@ pub(crate) fn plan_specs(
         .collect();
     let (locals, listed) = std::thread::scope(|s| {
         let list = needs_list.then(|| s.spawn(|| hub.list_repos(&opts.owner)));
-        let locals = local::read_all(store, &reading, opts.repair_first);
+        let locals = match reading_mode {
+            Reading::Shared => local::read_all(store, &reading, opts.repair_first),
+            Reading::UnderLock => reading
+                .iter()
+                .map(|t| LocalState::read(store, &t.name))
+                .collect(),
+        };
         let listed = match list {
             None => Ok(Vec::new()),
             Some(handle) => handle.join().unwrap_or_else(|_| {
@@ -415,7 +446,7 @@ fn is_commit_ref_of(r: &str, commit: &str) -> bool {
 /// called once if another process holds the lock.
 pub fn apply(
     store: &Store,
-    plan: Plan,
+    mut plan: Plan,
     hub: &dyn Hub,
     opts: &SyncOptions,
     on_wait: impl FnOnce(&std::path::Path),
@@ -457,9 +488,14 @@ pub fn apply(
             .map(|(i, _)| i)
             .collect();
         let outcomes = write_all(store, lock, &plan.prompts, &writes, &opts.owner);
+        let mut raced = Vec::new();
         for (i, outcome) in writes.into_iter().zip(outcomes) {
-            done[i] = Some(outcome);
+            match outcome {
+                Written::Done(outcome) => done[i] = Some(outcome),
+                Written::Raced => raced.push(i),
+            }
         }
+        replan_raced(store, lock, &mut plan, &raced, &mut done, hub, opts);
     }
     for (p, done) in plan.prompts.into_iter().zip(done) {
         let outcome = match (done, &p.action, &lock) {
@@ -488,6 +524,67 @@ const PARALLEL_WRITES_MIN: usize = 16;
 /// Most threads writing at once.
 const MAX_WRITERS: usize = 8;
 
+/// What writing one planned prompt came to.
+enum Written {
+    /// Written, or found already written, or failed.
+    Done(Outcome),
+    /// The cache changed after planning (another process synced it, or the user
+    /// edited it): plan it again under the lock.
+    Raced,
+}
+
+/// Plans the prompts at `raced` again, under the exclusive lock the caller holds (so
+/// no other process changes them meanwhile), against the hub's side asked for again,
+/// and applies that: a prompt another sync moved is taken from where it is now, and
+/// only a real local change or conflict is reported. One round: nothing else can
+/// write while the lock is held (a write of the user's own, without the lock, is
+/// reported as the change it is).
+fn replan_raced(
+    store: &Store,
+    lock: &prompt_sync_core::lock::CacheLock,
+    plan: &mut Plan,
+    raced: &[usize],
+    done: &mut [Option<Outcome>],
+    hub: &dyn Hub,
+    opts: &SyncOptions,
+) {
+    if raced.is_empty() {
+        return;
+    }
+    let specs: Vec<(PromptName, Option<HubRef>)> = raced
+        .iter()
+        .map(|&i| {
+            let t = &plan.prompts[i].target;
+            (t.name.clone(), Some(t.hub_ref.clone()))
+        })
+        .collect();
+    let again = match plan_reading(store, &specs, hub, opts, Reading::UnderLock) {
+        Ok(again) => again,
+        Err(e) => {
+            for &i in raced {
+                done[i] = Some(Outcome::Error(format!(
+                    "the cached prompt changed while syncing, and the hub could not be asked again: {e}"
+                )));
+            }
+            return;
+        }
+    };
+    plan.fetched += again.fetched;
+    for (&i, q) in raced.iter().zip(again.prompts) {
+        let outcome = match &q.action {
+            Action::Pull | Action::ForcePull | Action::Record if q.local.still_current(store) => {
+                Some(write_hub_version(store, lock, &q, &opts.owner))
+            }
+            Action::Pull | Action::ForcePull | Action::Record => Some(changed_meanwhile()),
+            Action::Nothing => Some(Outcome::Unchanged),
+            // Pushed (or kept) in the main loop, from the new plan.
+            _ => None,
+        };
+        done[i] = outcome;
+        plan.prompts[i] = q;
+    }
+}
+
 /// Writes the hub's version of `prompts[i]` for each `i` of `which`, in parallel when
 /// there are many; outcomes in the order of `which`.
 fn write_all(
@@ -496,16 +593,16 @@ fn write_all(
     prompts: &[PlannedPrompt],
     which: &[usize],
     owner: &str,
-) -> Vec<Outcome> {
+) -> Vec<Written> {
     let write = |i: usize| {
         let p = &prompts[i];
         if p.local.still_current(store) {
-            write_hub_version(store, lock, p, owner)
+            Written::Done(write_hub_version(store, lock, p, owner))
         } else if already_written(store, p) {
             // Another process (a parallel build, say) synced it first.
-            Outcome::Unchanged
+            Written::Done(Outcome::Unchanged)
         } else {
-            changed_meanwhile()
+            Written::Raced
         }
     };
     let writers = MAX_WRITERS.min(which.len());
@@ -513,7 +610,7 @@ fn write_all(
         return which.iter().map(|&i| write(i)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut outcomes: Vec<Option<Outcome>> = which.iter().map(|_| None).collect();
+    let mut outcomes: Vec<Option<Written>> = which.iter().map(|_| None).collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..writers)
             .map(|_| {
@@ -537,7 +634,11 @@ fn write_all(
     outcomes
         .into_iter()
         .map(|o| {
-            o.unwrap_or_else(|| Outcome::Error("internal error: a write did not finish".to_owned()))
+            o.unwrap_or_else(|| {
+                Written::Done(Outcome::Error(
+                    "internal error: a write did not finish".to_owned(),
+                ))
+            })
         })
         .collect()
 }
