@@ -586,6 +586,71 @@ fn push_is_refused_after_the_hub_moved_and_allowed_with_force() {
 }
 
 #[test]
+fn push_force_never_publishes_an_unmarked_edit() {
+    // A colleague pushes; the local text is edited without mark-edited.
+    let hub = hub();
+    let pkg = Pkg::synced(&hub, &[("order_mail", "base\n")]);
+    let theirs = hub.put_prompt("order_mail", text_manifest("colleague's\n"));
+    pkg.edit("order_mail", "unmarked local\n");
+    let before = snapshot(pkg.path());
+    hub.clear_requests();
+
+    // The conflict message names mark-edited first and does not send the user to --force.
+    let r = pkg.run_hub(&hub, &["push", "order_mail"]);
+    r.code(1);
+    has(
+        &r.stdout,
+        "⚠️ order_mail: Not pushed - `order_mail` was edited without `prompt-sync mark-edited order_mail`",
+    );
+    lacks(&r.stdout, "prompt-sync push --force");
+    let mark = r.stdout.find("prompt-sync mark-edited order_mail").unwrap();
+    let diff = r.stdout.find("prompt-sync diff order_mail").unwrap();
+    assert!(mark < diff, "{}", r.stdout);
+
+    // --force is refused too, and nothing is written, on the hub or on disk.
+    for args in [
+        &["push", "--force", "order_mail"][..],
+        &["push", "order_mail", "--force", "--json"][..],
+    ] {
+        let r = pkg.run_hub(&hub, args);
+        r.code(1);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        has(&out, "never pushed, not even with `--force`");
+    }
+    assert!(no_writes(&hub), "{:?}", requests(&hub));
+    assert_eq!(snapshot(pkg.path()), before);
+    let commits = hub.commits("order_mail");
+    assert_eq!(commits.len(), 2);
+    assert_eq!(commits[1].0, theirs);
+
+    // sync reports the conflict with the same order of fixes.
+    let s = pkg.run_hub(&hub, &["sync", "order_mail"]);
+    s.code(1);
+    has(&s.stdout, "`prompt-sync mark-edited order_mail` first");
+    lacks(&s.stdout, "push --force");
+
+    // Without a hub change, --force refuses the unmarked edit as well.
+    let hub2 = support::hub();
+    let pkg2 = Pkg::synced(&hub2, &[("order_mail", "base\n")]);
+    pkg2.edit("order_mail", "unmarked local\n");
+    let r = pkg2.run_hub(&hub2, &["push", "--force", "order_mail"]);
+    r.code(1);
+    has(
+        &r.stdout,
+        "was edited without `prompt-sync mark-edited order_mail`",
+    );
+    assert_eq!(hub2.commits("order_mail").len(), 1);
+
+    // Once marked, --force overrides the conflict (the flag's only job).
+    pkg.run(&["mark-edited", "order_mail"]).code(0);
+    pkg.run_hub(&hub, &["push", "--force", "order_mail"])
+        .code(0);
+    let commits = hub.commits("order_mail");
+    assert_eq!(commits.len(), 3);
+    assert_eq!(commits[2].1["kwargs"]["template"], "unmarked local\n");
+}
+
+#[test]
 fn push_refuses_unmarked_edits_and_unknown_prompts() {
     let hub = hub();
     let pkg = Pkg::synced(&hub, &[("alpha", "base\n")]);
@@ -607,7 +672,15 @@ fn push_refuses_unmarked_edits_and_unknown_prompts() {
     pkg.run_hub(&hub, &["push", "../x"]).code(2);
     let r = pkg.run_hub(&hub, &["push", "alpha", "--tag", "a/b"]);
     r.code(2);
-    has(&r.stderr, "invalid tag");
+    has(
+        &r.stderr,
+        "invalid tag `a/b`: character `/` at byte 1 is not allowed (use ASCII letters, digits, `-`, `_` and `.`)",
+    );
+    // One rule, stated once: not a name's rule (without `.`) next to a tag's.
+    lacks(&r.stderr, "`-` and `_`)");
+    let r = pkg.run_hub(&hub, &["push", "alpha", "--tag", ".x"]);
+    r.code(2);
+    has(&r.stderr, "it must start with an ASCII letter or digit");
     pkg.run_hub(&hub, &["push", "alpha", "--tag", "latest"])
         .code(2);
 }

@@ -574,6 +574,13 @@ fn keep_outcome(p: &PlannedPrompt) -> Outcome {
         Some(State::Untracked) => Outcome::Conflict(
             "the cached text has no metadata and differs from the hub's; restore the metadata from git, or take the hub's with `prompt-sync sync --force-pull` (yours is backed up first)".to_owned(),
         ),
+        // `push --force` never publishes an unmarked edit: name `mark-edited` first.
+        _ if !p.local.metadata().is_some_and(|m| m.locally_modified) => Outcome::Conflict(
+            format!(
+                "both the cached text and the hub changed since the last sync, and the cached edit is not marked; to keep it run `prompt-sync mark-edited {name}` first, then compare with `prompt-sync diff {name}` and push; to take the hub's run `prompt-sync sync --force-pull {name}` (yours is backed up)",
+                name = p.target.name
+            ),
+        ),
         _ => Outcome::Conflict(
             "both the cached text and the hub changed since the last sync; compare with `prompt-sync diff`, then `prompt-sync sync --force-pull` (takes the hub's, backing up yours) or `prompt-sync push --force`".to_owned(),
         ),
