@@ -484,7 +484,7 @@ fn tls_config() -> Result<rustls::ClientConfig, HubError> {
     let tls_error = |e: &dyn fmt::Display| HubError::Config {
         detail: format!("cannot set up TLS: {e}"),
     };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let verifier =
         rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| tls_error(&e))?;
     Ok(rustls::ClientConfig::builder_with_provider(provider)
@@ -493,6 +493,20 @@ fn tls_config() -> Result<rustls::ClientConfig, HubError> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
+}
+
+/// The *ring* crypto provider.
+///
+/// rustls 0.23.48 deprecates `ring::default_provider` because *ring* has no
+/// post-quantum key exchange, and offers no other way to get the *ring* provider
+/// (its signature algorithms and key provider are private), so the deprecation is
+/// allowed here, on this one call. *ring* stays: the alternative, aws-lc-rs, builds a
+/// C library in every user's build-script dependencies. Without the `allow`, every
+/// user crate that resolves rustls 0.23.48 or newer would print a warning from this
+/// crate (`tests/tests/e2e_fresh_dependencies.rs` checks that none appears).
+#[allow(deprecated)]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
 
 /// Up to `limit` bytes of a body; whatever cannot be read is left out.
