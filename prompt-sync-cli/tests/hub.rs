@@ -407,32 +407,93 @@ fn sync_errors_exit_non_zero_and_change_nothing() {
 }
 
 #[test]
-fn an_unreachable_hub_is_a_clear_error() {
-    let pkg = Pkg::new(&["alpha"]);
+fn an_unreachable_hub_leaves_status_showing_the_cache() {
+    let pkg = Pkg::new(&["alpha", "beta"]);
     pkg.cache("alpha", "a");
+    pkg.cache("beta", "b");
+    pkg.run(&["mark-edited", "beta"]).code(0);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    let env = [
+        ("LANGSMITH_API_KEY", KEY.to_owned()),
+        ("LANGSMITH_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("PROMPT_SYNC_TIMEOUT", "2".to_owned()),
+    ];
     let before = snapshot(pkg.path());
+    let offline = pkg.run(&["status", "--offline"]);
+    offline.code(0);
+    let r = pkg.run_env(&["status"], &env);
+    // The cache is fine: exit 0, the table `--offline` shows, one line about the hub.
+    r.code(0);
+    assert_eq!(r.stdout, offline.stdout);
+    assert_eq!(row(&r.stdout, "alpha")[1], "unknown", "{}", r.stdout);
+    assert_eq!(row(&r.stdout, "beta")[1], "local edit", "{}", r.stdout);
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].starts_with(&format!(
+            "warning: cannot reach the hub: could not connect to http://127.0.0.1:{port}"
+        )),
+        "{}",
+        r.stderr
+    );
+    has(warnings[0], "showing the cache only");
+    assert!(
+        !r.stderr.lines().any(|l| l.starts_with("error:")),
+        "{}",
+        r.stderr
+    );
+
+    // JSON: the same rows, and the hub's failure in its own field.
+    let j = pkg.run_env(&["status", "--json"], &env);
+    j.code(0);
+    let p = &j.json()["packages"][0];
+    assert_eq!(p["online"], false);
+    assert!(
+        p["hub_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot reach the hub"),
+        "{p}"
+    );
+    assert_eq!(p["prompts"][0]["state"], "unknown");
+    assert_eq!(snapshot(pkg.path()), before);
+}
+
+#[test]
+fn a_hub_that_never_answers_times_out_naming_the_limit() {
+    // Accepts connections, never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "a");
+    let started = std::time::Instant::now();
     let r = pkg.run_env(
         &["status"],
         &[
             ("LANGSMITH_API_KEY", KEY.to_owned()),
             ("LANGSMITH_ENDPOINT", format!("http://127.0.0.1:{port}")),
-            ("PROMPT_SYNC_TIMEOUT", "2".to_owned()),
+            ("PROMPT_SYNC_TIMEOUT", "1".to_owned()),
         ],
     );
-    r.code(1);
-    assert!(
-        r.stderr
-            .starts_with("error: cannot ask the hub: cannot reach the hub"),
-        "{}",
-        r.stderr
+    r.code(0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    has(
+        &r.stderr,
+        "warning: the hub did not answer within 1 s (PROMPT_SYNC_TIMEOUT, default 30 s); to wait longer set PROMPT_SYNC_TIMEOUT=SECONDS",
     );
-    has(&r.stderr, "status --offline");
-    assert_eq!(snapshot(pkg.path()), before);
+    assert_eq!(row(&r.stdout, "alpha")[1], "unknown", "{}", r.stdout);
 }
 
 // ----------------------------------------------------------------------------------

@@ -375,7 +375,7 @@ fn is_hub_wide(e: &HubError) -> bool {
             | HubError::RateLimited { .. }
             | HubError::Server { .. }
             | HubError::Network { .. }
-            | HubError::Timeout
+            | HubError::Timeout { .. }
             | HubError::BadResponse { .. }
             | HubError::Config { .. }
     )

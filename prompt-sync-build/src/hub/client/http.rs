@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::ClientOptions;
 use super::retry::{self, Failure, Replay};
 use crate::hub::HubError;
-use crate::hub::settings::{HubSettings, Secret, is_loopback, parse_endpoint};
+use crate::hub::settings::{HubSettings, Secret, is_loopback, parse_endpoint, shown_endpoint};
 
 /// `User-Agent` of every request.
 pub(crate) const USER_AGENT: &str = concat!("prompt-sync/", env!("CARGO_PKG_VERSION"));
@@ -351,7 +351,7 @@ impl Transport {
             if started.elapsed() > self.options.total_timeout {
                 return Err(AttemptError {
                     failure: Some(Failure::Timeout),
-                    error: HubError::Timeout,
+                    error: self.answer_timeout(),
                 });
             }
             match reader.read(&mut chunk) {
@@ -391,9 +391,19 @@ impl Transport {
             };
         }
         if e.is_timeout() {
+            // reqwest's connect timeout covers the TCP connection and the TLS
+            // handshake; its total timeout the rest.
+            let connecting = e.is_connect();
             return AttemptError {
                 failure: Some(Failure::Timeout),
-                error: HubError::Timeout,
+                error: HubError::Timeout {
+                    limit: if connecting {
+                        self.options.connect_timeout
+                    } else {
+                        self.options.total_timeout
+                    },
+                    connecting,
+                },
             };
         }
         if e.is_connect() {
@@ -429,7 +439,7 @@ impl Transport {
         if timed_out {
             return AttemptError {
                 failure: Some(Failure::Timeout),
-                error: HubError::Timeout,
+                error: self.answer_timeout(),
             };
         }
         AttemptError {
@@ -444,8 +454,17 @@ impl Transport {
         }
     }
 
+    /// The total limit ran out (after connecting).
+    fn answer_timeout(&self) -> HubError {
+        HubError::Timeout {
+            limit: self.options.total_timeout,
+            connecting: false,
+        }
+    }
+
+    /// The endpoint as set (port and path included), for messages.
     fn host(&self) -> String {
-        self.base.origin().ascii_serialization()
+        shown_endpoint(&self.base)
     }
 }
 
