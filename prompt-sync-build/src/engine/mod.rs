@@ -128,6 +128,8 @@ pub struct PlannedPrompt {
     /// `--auto-push` was asked for but this prompt follows a ref other than `latest`,
     /// so it is kept, not pushed.
     pub auto_push_skipped: bool,
+    /// The hub answered "not found" for this prompt at its ref.
+    pub not_on_hub: bool,
 }
 
 /// A computed plan: what a sync would do, before it does anything.
@@ -137,6 +139,8 @@ pub struct Plan {
     pub prompts: Vec<PlannedPrompt>,
     /// Manifests fetched while planning.
     pub fetched: usize,
+    /// The names of the prompts the hub listed, when planning read the list.
+    pub hub_names: Option<Vec<String>>,
 }
 
 /// Computes the plan. Fails as a whole only when the hub cannot be listed (it is
@@ -192,7 +196,9 @@ pub(crate) fn plan_specs(
         };
         (locals, listed)
     });
-    let latest: HashMap<String, Option<String>> = listed?
+    let listed = listed?;
+    let hub_names = needs_list.then(|| listed.iter().map(|r| r.repo_handle.clone()).collect());
+    let latest: HashMap<String, Option<String>> = listed
         .into_iter()
         .map(|r| (r.repo_handle, r.last_commit_hash))
         .collect();
@@ -239,6 +245,7 @@ pub(crate) fn plan_specs(
             local,
             hub: hub_side,
             auto_push_skipped: false,
+            not_on_hub: false,
         });
     }
 
@@ -252,6 +259,7 @@ pub(crate) fn plan_specs(
     let results = fetch(hub, &opts.owner, &items, opts.concurrency, needs_list)?;
     for (&i, result) in to_fetch.iter().zip(results) {
         let p = &mut prompts[i];
+        p.not_on_hub = matches!(result, Err(HubError::NotFound { .. }));
         match result.map_err(|e| e.to_string()).and_then(|commit| {
             let text = from_manifest(&commit.manifest)
                 .and_then(|m| {
@@ -337,6 +345,7 @@ pub(crate) fn plan_specs(
     Ok(Plan {
         fetched: to_fetch.len(),
         prompts,
+        hub_names,
     })
 }
 
