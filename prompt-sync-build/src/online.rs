@@ -146,8 +146,10 @@ pub(crate) fn run(
             Outcome::LocalEdit => {} // the cache check warns about unpushed edits
             // Neither on the hub nor in the cache: the build's error says so, once.
             Outcome::Error(_)
-                if facts.not_found.iter().any(|n| n.as_str() == p.name)
-                    && !store.layout().root().join(format!("{}.txt", p.name)).exists() => {}
+                if facts
+                    .not_found
+                    .iter()
+                    .any(|n| n.as_str() == p.name && !store.layout().text_path(n).exists()) => {}
             Outcome::Error(e) => {
                 // The same failure of many prompts is one cause, whatever their names.
                 let cause = e.replace(&format!("prompt `{}/{}`", opts.owner, p.name), "each prompt");

@@ -154,7 +154,7 @@ pub(crate) fn shown_endpoint(url: &Url) -> String {
 /// host (`127.0.0.0/8`, `::1`, `localhost`), without user info, query or fragment.
 /// The text is normalised first (see [`normalise_endpoint`]). Errors never repeat the
 /// whole value (it may be a misplaced API key, or carry one as user info or in its
-/// query); they show its scheme, host, port and path ([`shown_endpoint`]).
+/// query); they show its scheme, host, port and path.
 pub fn parse_endpoint(endpoint: &str) -> Result<Url, HubError> {
     parse_endpoint_from(endpoint, "the hub endpoint")
 }
