@@ -453,6 +453,10 @@ fn check_reports_local_problems_when_the_hub_cannot_be_reached() {
     // it is, with its own exit code.
     let r = pkg.run_env(&["check"], &env);
     r.code(3);
+    has(
+        &pkg.run(&["--help"]).stdout,
+        "3 `check`\ncould not compare with the hub",
+    );
     let errors: Vec<&str> = r
         .stderr
         .lines()
