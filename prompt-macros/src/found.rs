@@ -11,7 +11,7 @@ use prompt_sync_core::model::{PromptKind, PromptModel};
 use prompt_sync_core::plan::PlanRecord;
 use prompt_sync_core::render::PlanInput;
 use prompt_sync_core::store::Store;
-use prompt_sync_core::verify::verify;
+use prompt_sync_core::verify::{Problem, verify};
 
 /// A verified prompt: what the expansion embeds, and the files it was read from.
 pub(crate) struct Found {
@@ -57,7 +57,17 @@ pub(crate) fn find(store: &Store, name: &PromptName, package_dir: &Path) -> Resu
     if let Some(found) = out_dir.and_then(|d| from_index(store, name, &d)) {
         return Ok(found);
     }
-    let v = verify(store, name).map_err(|f| f.message(Some(package_dir)))?;
+    let v = verify(store, name).map_err(|f| {
+        let mut message = f.message(Some(package_dir));
+        if let Problem::Missing {
+            text_exists: false,
+            metadata_exists: false,
+        } = f.problem
+        {
+            message.push_str(&did_you_mean(store, name));
+        }
+        message
+    })?;
     let model = v.model();
     let plan = PlanRecord::new(&model, v.metadata.manifest.as_ref());
     Ok(Found {
@@ -75,6 +85,22 @@ pub(crate) fn find(store: &Store, name: &PromptName, package_dir: &Path) -> Resu
         config_files: Vec::new(),
         runtime_by_name: false,
     })
+}
+
+/// For a prompt the cache lacks (a misspelt name?): the cached prompts closest to
+/// it, as a line to add to the message, or nothing when none is close.
+fn did_you_mean(store: &Store, name: &PromptName) -> String {
+    let cached = store.layout().list().map(|l| l.names).unwrap_or_default();
+    let close =
+        prompt_sync_core::similar::closest(name.as_str(), cached.iter().map(PromptName::as_str));
+    if close.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = close.iter().map(|c| format!("`{c}`")).collect();
+    format!(
+        "\n  did you mean {}? (the closest names in the cache)",
+        names.join(" or ")
+    )
 }
 
 /// The prompt as the index in `out_dir` records it, when its files have the recorded

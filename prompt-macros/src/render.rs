@@ -64,7 +64,7 @@ pub(crate) fn expand(
         let expr = &var.expr;
         let span = expr.span();
         values.push(if placeholders.contains(&var.name.as_str()) {
-            quote_spanned!(span=> __prompt_sync::messages(#expr))
+            placeholder_value(ctx.prompt, &var.name, expr, span)
         } else {
             quote_spanned!(span=> __prompt_sync::display(&(#expr)))
         });
@@ -86,6 +86,35 @@ pub(crate) fn expand(
             (#(#ids,)*) => #body,
         }
     }))
+}
+
+/// A placeholder's value as messages. The conversion goes through a trait declared
+/// for this one argument, so a value that is not messages (`history = "oops"`) is a
+/// compile error on the value that names the placeholder and what it takes, rather
+/// than rustc's "`&str` is not an iterator".
+fn placeholder_value(prompt: &str, name: &str, expr: &syn::Expr, span: Span) -> TokenStream2 {
+    let message = format!(
+        "prompt \"{prompt}\": `{name}` is a placeholder and takes messages (anything that \
+         iterates over `Message` or `&Message`: `&history`, `vec![Message::human(…)]`, an \
+         array), not `{{Self}}`"
+    );
+    let label = format!("`{name}` takes messages");
+    quote_spanned!(span=> {
+        #[diagnostic::on_unimplemented(message = #message, label = #label)]
+        trait PlaceholderTakesMessages {
+            fn __prompt_sync_messages(self) -> ::std::vec::Vec<__prompt_sync::Message>;
+        }
+        impl<I> PlaceholderTakesMessages for I
+        where
+            I: ::std::iter::IntoIterator,
+            I::Item: ::std::convert::Into<__prompt_sync::Message>,
+        {
+            fn __prompt_sync_messages(self) -> ::std::vec::Vec<__prompt_sync::Message> {
+                __prompt_sync::messages(self)
+            }
+        }
+        PlaceholderTakesMessages::__prompt_sync_messages(#expr)
+    })
 }
 
 /// What every part of the expansion needs to know.

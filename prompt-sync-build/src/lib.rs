@@ -36,15 +36,16 @@ mod needed;
 mod offline;
 mod online;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use prompt_sync_core::PromptName;
 use prompt_sync_core::config::Config;
 use prompt_sync_core::index::INDEX_FILE;
 use prompt_sync_core::layout::{CACHE_DIR_ENV, CacheLayout};
 use prompt_sync_core::store::Store;
-use prompt_sync_core::verify::Failure;
+use prompt_sync_core::verify::{Failure, Problem};
+use prompt_sync_core::{PromptName, similar};
 
 pub use directives::{Directives, NEVER_CREATED};
 pub use env::Env;
@@ -89,6 +90,10 @@ pub enum BuildError {
         failures: Vec<Failure>,
         /// The package directory, to show paths relative to it.
         package_dir: PathBuf,
+        /// For a prompt that is nowhere (a misspelt name, say): the message that
+        /// replaces the failure's, saying where it was looked for and which names
+        /// are close.
+        explained: BTreeMap<PromptName, String>,
     },
 }
 
@@ -99,6 +104,7 @@ impl fmt::Display for BuildError {
             BuildError::Prompts {
                 failures,
                 package_dir,
+                explained,
             } => {
                 writeln!(
                     f,
@@ -106,7 +112,10 @@ impl fmt::Display for BuildError {
                     failures.len()
                 )?;
                 for fail in failures {
-                    let msg = fail.message(Some(package_dir));
+                    let msg = explained
+                        .get(&fail.name)
+                        .cloned()
+                        .unwrap_or_else(|| fail.message(Some(package_dir)));
                     writeln!(f, "  - {}", msg.replace('\n', "\n    "))?;
                 }
                 Ok(())
@@ -116,6 +125,82 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// Explains each needed prompt that is neither in the cache nor (when the hub was
+/// asked) on the hub: likely a misspelt name, so the message says where it was looked
+/// for and names the closest prompts of the config, the cache and the hub's list.
+fn explain_unknown(
+    error: BuildError,
+    config: &Config,
+    store: &Store,
+    facts: &online::HubFacts,
+) -> BuildError {
+    let BuildError::Prompts {
+        failures,
+        package_dir,
+        mut explained,
+    } = error
+    else {
+        return error;
+    };
+    let cached: Vec<PromptName> = store.layout().list().map(|l| l.names).unwrap_or_default();
+    for fail in &failures {
+        let nowhere = matches!(
+            fail.problem,
+            Problem::Missing {
+                text_exists: false,
+                metadata_exists: false
+            }
+        );
+        if !nowhere {
+            continue;
+        }
+        let n = &fail.name;
+        let candidates = config
+            .prompts
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(cached.iter().map(PromptName::as_str))
+            .chain(facts.names.iter().flatten().map(String::as_str));
+        let close = similar::closest(n.as_str(), candidates);
+        let did_you_mean = match close.as_slice() {
+            [] => String::new(),
+            names => format!(
+                "did you mean {}? Then ",
+                names
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+        let dir = fail
+            .cache_dir
+            .strip_prefix(&package_dir)
+            .unwrap_or(&fail.cache_dir)
+            .display()
+            .to_string();
+        let msg = if facts.not_found.contains(n) {
+            format!(
+                "no prompt `{n}` exists: the hub answered \"not found\" for it, and it is not in the cache (searched `{dir}`)\n  fix: {did_you_mean}correct the name in `prompt!(\"{n}\")` and in `prompts` of [package.metadata.prompt-sync]; `prompt-sync new {n}` starts a new prompt of that name"
+            )
+        } else if close.is_empty() {
+            continue;
+        } else {
+            format!(
+                "{}\n  {} (the closest names in the config and the cache)",
+                fail.message(Some(&package_dir)),
+                did_you_mean.trim_end_matches(" Then ")
+            )
+        };
+        explained.insert(n.clone(), msg);
+    }
+    BuildError::Prompts {
+        failures,
+        package_dir,
+        explained,
+    }
+}
 
 impl Builder {
     /// A builder for the package cargo is building (`CARGO_MANIFEST_DIR`).
@@ -212,15 +297,16 @@ impl Builder {
             // Before syncing, so what a killed sync left is never mistaken for an edit.
             offline::repair_leftovers(&store, out)?;
         }
-        match &offline {
-            Some(OfflineReason::NoApiKey) => out.warning(
-                "no LANGSMITH_API_KEY set: using the committed prompt cache (set the key to sync with the hub, or PROMPT_SYNC_OFFLINE=1 to silence this)",
-            ),
-            Some(_) => {}
-            None => {
-                online::sync(env, &config, &store, &needed, out);
+        let facts = match &offline {
+            Some(OfflineReason::NoApiKey) => {
+                out.warning(
+                    "no LANGSMITH_API_KEY set: using the committed prompt cache (set the key to sync with the hub, or PROMPT_SYNC_OFFLINE=1 to silence this)",
+                );
+                online::HubFacts::default()
             }
-        }
+            Some(_) => online::HubFacts::default(),
+            None => online::sync(env, &config, &store, &needed, out),
+        };
         let index = env
             .var_os("OUT_DIR")
             .map(|d| PathBuf::from(d).join(INDEX_FILE));
@@ -231,7 +317,8 @@ impl Builder {
             may_write,
             index.as_deref(),
             out,
-        )?;
+        )
+        .map_err(|e| explain_unknown(e, &config, &store, &facts))?;
         if refresh_every_build(env, offline.as_ref()) {
             // Cargo reruns a build script only when something it tracks changed: without
             // this, a second `PROMPT_SYNC_REFRESH=1 cargo build` would not check the hub.

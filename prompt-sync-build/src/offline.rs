@@ -99,6 +99,7 @@ pub(crate) fn verify_cache(
         Err(BuildError::Prompts {
             failures: required,
             package_dir: package_dir.to_owned(),
+            explained: Default::default(),
         })
     }
 }

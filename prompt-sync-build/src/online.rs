@@ -2,7 +2,7 @@
 //! pulls through the sync engine, and a fallback to the committed cache (one
 //! `cargo:warning` per cause) when anything goes wrong. Never pushes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,25 +27,34 @@ const LAST_CHECK_FILE: &str = "prompt-sync-last-check";
 /// `PROMPT_SYNC_TIMEOUT=SECONDS` bounds each hub request (default 30).
 pub const TIMEOUT_VAR: &str = "PROMPT_SYNC_TIMEOUT";
 
+/// What a sync learnt from the hub that explains a prompt the cache lacks.
+#[derive(Debug, Default)]
+pub(crate) struct HubFacts {
+    /// Prompts the hub answered "not found" for.
+    pub(crate) not_found: BTreeSet<PromptName>,
+    /// The prompts the hub listed, when the list was read.
+    pub(crate) names: Option<Vec<String>>,
+}
+
 /// Syncs the needed prompts with the hub when due. Every problem becomes a warning;
 /// the caller then verifies the cache, which fails the build only when a required
-/// prompt is still unusable.
+/// prompt is still unusable (what the hub said helps explain it).
 pub(crate) fn sync(
     env: &Env,
     config: &Config,
     store: &Store,
     needed: &Needed,
     out: &mut Directives,
-) {
+) -> HubFacts {
     let lookup = |k: &str| env.var(k);
     let settings = match HubSettings::from_env(&lookup, config.endpoint.as_deref(), &config.owner) {
         Ok(Some(s)) => s,
-        Ok(None) => return,
+        Ok(None) => return HubFacts::default(),
         Err(e) => {
             out.warning(&format!(
                 "prompt-sync: {e}; using the committed prompt cache"
             ));
-            return;
+            return HubFacts::default();
         }
     };
     let stamp = env
@@ -60,7 +69,7 @@ pub(crate) fn sync(
     // after the refresh interval: the stamp records the refs it checked.
     let refs = refs_checked(&targets);
     if !forced && !missing && checked_recently(stamp.as_deref(), config.refresh_interval, &refs) {
-        return;
+        return HubFacts::default();
     }
     let mut options = ClientOptions::default();
     if let Some(secs) = env
@@ -76,7 +85,7 @@ pub(crate) fn sync(
             out.warning(&format!(
                 "prompt-sync: {e}; using the committed prompt cache"
             ));
-            return;
+            return HubFacts::default();
         }
     };
     let opts = SyncOptions {
@@ -88,10 +97,11 @@ pub(crate) fn sync(
             .collect(),
         ..SyncOptions::default()
     };
-    run(&hub, store, &targets, &opts, out);
+    let facts = run(&hub, store, &targets, &opts, out);
     if let Some(stamp) = &stamp {
         let _ = std::fs::write(stamp, format!("{}\n{refs}\n", now_secs()));
     }
+    facts
 }
 
 /// Plans and applies a pull-only sync, turning problems into warnings. A target
@@ -102,14 +112,14 @@ pub(crate) fn run(
     targets: &[(PromptName, Option<HubRef>)],
     opts: &SyncOptions,
     out: &mut Directives,
-) {
-    let report = match plan_and_apply(hub, store, targets, opts) {
+) -> HubFacts {
+    let (report, facts) = match plan_and_apply(hub, store, targets, opts) {
         Ok(r) => r,
         Err(e) => {
             out.warning(&format!(
                 "prompt-sync: cannot sync with the hub: {e}; using the committed prompt cache"
             ));
-            return;
+            return HubFacts::default();
         }
     };
     for r in &report.repaired {
@@ -139,6 +149,12 @@ pub(crate) fn run(
                 p.name
             )),
             Outcome::LocalEdit => {} // the cache check warns about unpushed edits
+            // Neither on the hub nor in the cache: the build's error says so, once.
+            Outcome::Error(_)
+                if facts
+                    .not_found
+                    .iter()
+                    .any(|n| n.as_str() == p.name && !store.layout().text_path(n).exists()) => {}
             Outcome::Error(e) => {
                 // The same failure of many prompts is one cause, whatever their names.
                 let cause = e.replace(&format!("prompt `{}/{}`", opts.owner, p.name), "each prompt");
@@ -165,6 +181,7 @@ pub(crate) fn run(
                 .join(", ")
         ));
     }
+    facts
 }
 
 /// Plans and applies. A prompt another process wrote between planning and applying
@@ -175,10 +192,19 @@ fn plan_and_apply(
     store: &Store,
     targets: &[(PromptName, Option<HubRef>)],
     opts: &SyncOptions,
-) -> Result<engine::SyncReport, crate::hub::HubError> {
+) -> Result<(engine::SyncReport, HubFacts), crate::hub::HubError> {
     let waiting = |p: &Path| eprintln!("prompt-sync: waiting for the cache lock `{}`", p.display());
     let plan = engine::plan_specs(store, targets, hub, opts)?;
-    Ok(engine::apply(store, plan, hub, opts, waiting))
+    let facts = HubFacts {
+        not_found: plan
+            .prompts
+            .iter()
+            .filter(|p| p.not_on_hub)
+            .map(|p| p.target.name.clone())
+            .collect(),
+        names: plan.hub_names.clone(),
+    };
+    Ok((engine::apply(store, plan, hub, opts, waiting), facts))
 }
 
 /// A pulled prompt in a template format prompt-sync cannot render (jinja2) is cached

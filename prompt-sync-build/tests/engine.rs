@@ -746,3 +746,51 @@ fn a_push_dry_run_reads_under_the_shared_lock_to_the_end() {
     // A writer could not get in while the dry run was reading the hub.
     assert_eq!(*probe.refused.lock().unwrap(), vec![true]);
 }
+
+#[test]
+fn push_force_overrides_a_conflict_but_never_the_mark_edited_rule() {
+    let (_d, store) = setup();
+    let hub = MemoryHub::default();
+    hub.put("a", text("base"));
+    let t = targets(&["a"]);
+    sync(&store, &hub, &t, &SyncOptions::default());
+    let name = PromptName::new("a").unwrap();
+    // A colleague pushes; the cache is edited without mark-edited.
+    hub.put("a", text("theirs"));
+    fs::write(store.layout().text_path(&name), "mine").unwrap();
+    let force = PushOptions {
+        force: true,
+        ..PushOptions::default()
+    };
+    let pushed = hub.pushed();
+    let r = push_prompt(&store, &name, &hub, &force, |_| {});
+    assert_eq!(r.state, Some(State::Conflict));
+    let PushResult::Refused { reason } = &r.result else {
+        panic!("{:?}", r.result)
+    };
+    assert!(reason.contains("prompt-sync mark-edited a"), "{reason}");
+    assert!(!reason.contains("push --force"), "{reason}");
+    assert_eq!(hub.pushed(), pushed);
+    assert_eq!(hub.commits("a").len(), 2);
+
+    // The prompt was deleted on the hub: --force would create it again, but not
+    // with an unmarked edit.
+    let empty = MemoryHub::default();
+    let r = push_prompt(&store, &name, &empty, &force, |_| {});
+    assert!(
+        matches!(r.result, PushResult::Refused { .. }),
+        "{:?}",
+        r.result
+    );
+    assert_eq!(empty.pushed(), 0);
+
+    // Marked, --force does what it is for: push over the conflict.
+    mark_edited(&store, "a");
+    let r = push_prompt(&store, &name, &hub, &force, |_| {});
+    assert!(
+        matches!(r.result, PushResult::Pushed { .. }),
+        "{:?}",
+        r.result
+    );
+    assert_eq!(hub.commits("a").len(), 3);
+}

@@ -894,6 +894,17 @@ fn connection_failures() {
         HubError::Network { detail } => assert!(detail.contains(&port.to_string()), "{detail}"),
         other => panic!("{other:?}"),
     }
+    // ... the endpoint as set, its path included.
+    let e = err(hub(&format!("http://127.0.0.1:{port}/api/v1")).pull("-", "x", "latest"));
+    match e {
+        HubError::Network { detail } => assert!(
+            detail.contains(&format!(
+                "could not connect to http://127.0.0.1:{port}/api/v1:"
+            )),
+            "{detail}"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -906,7 +917,19 @@ fn slow_answers_time_out() {
         raw(200, &[], "{}"),
     )]);
     let e = err(hub_with(&r.url(), opts).pull("-", "x", "latest"));
-    assert_eq!(e, HubError::Timeout);
+    assert_eq!(
+        e,
+        HubError::Timeout {
+            limit: Duration::from_millis(300),
+            connecting: false
+        }
+    );
+    // The message names the limit and the variable that sets it.
+    let msg = e.to_string();
+    assert!(
+        msg.contains("within 0.3 s") && msg.contains("PROMPT_SYNC_TIMEOUT=SECONDS"),
+        "{msg}"
+    );
     assert_eq!(r.requests().len(), 1, "timeouts are not retried");
 
     // Headers at once, then a body that trickles.
@@ -918,7 +941,52 @@ fn slow_answers_time_out() {
     .into_bytes();
     let r = Responder::script(vec![Step::Drip(head, body, Duration::from_millis(60))]);
     let e = err(hub_with(&r.url(), opts).pull("-", "x", "latest"));
-    assert_eq!(e, HubError::Timeout);
+    assert!(
+        matches!(
+            e,
+            HubError::Timeout {
+                connecting: false,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_hub_that_accepts_and_never_answers_fails_at_the_connect_limit() {
+    // The TCP connection is accepted, the TLS handshake never answered.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in listener.incoming().take(2) {
+            conns.push(c);
+        }
+        std::thread::sleep(Duration::from_secs(30));
+        drop(conns);
+    });
+    let mut opts = fast();
+    opts.connect_timeout = Duration::from_secs(1);
+    opts.total_timeout = Duration::from_secs(20);
+    let started = std::time::Instant::now();
+    let e = err(hub_with(&format!("https://127.0.0.1:{port}"), opts).pull("-", "x", "latest"));
+    let took = started.elapsed();
+    assert_eq!(
+        e,
+        HubError::Timeout {
+            limit: Duration::from_secs(1),
+            connecting: true
+        }
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("could not connect to the hub within 1 s")
+            && msg.contains("PROMPT_SYNC_TIMEOUT"),
+        "{msg}"
+    );
+    drop(held);
 }
 
 // ---------------------------------------------------------------------------

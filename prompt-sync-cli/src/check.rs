@@ -24,13 +24,31 @@ struct Problem {
     fix: String,
 }
 
-/// Runs `check`; `Ok(false)` when a prompt needs attention.
+/// Why the cache could not be compared with the hub: reported once, on its own, not
+/// as a prompt's problem.
+struct HubFailure {
+    message: String,
+    fix: String,
+}
+
+/// What `check` found in one package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Every prompt passed.
+    Ok,
+    /// A prompt needs attention (whatever the hub did).
+    Problems,
+    /// The cache passed its own checks, but could not be compared with the hub.
+    HubFailed,
+}
+
+/// Runs `check` on one package.
 pub(crate) fn run(
     pkg: &Package,
     args: &CheckArgs,
     ui: &Ui,
     json_out: &mut Vec<Value>,
-) -> Result<bool, CliError> {
+) -> Result<Verdict, CliError> {
     let offline_reason = if args.offline {
         Some("--offline".to_owned())
     } else {
@@ -86,18 +104,13 @@ pub(crate) fn run(
             }
         }
     }
+    let mut hub_failure = None;
     if offline_reason.is_none() && !intact.is_empty() {
         match hub_problems(pkg, &intact, ui) {
             Ok(found) => problems.extend(found),
-            // What was found locally is still reported; the hub failure is one more
-            // problem, so the check fails either way.
-            Err(e) => problems.push(Problem {
-                name: String::new(),
-                message: format!("cannot compare the cache with the hub: {}", e.message),
-                fix: e.hints.first().cloned().unwrap_or_else(|| {
-                    "fix the hub connection, or run `prompt-sync check --offline` to check the cache alone".to_owned()
-                }),
-            }),
+            // What was found locally is still reported; the hub failure is reported
+            // once, as what it is, and fails the check on its own.
+            Err(e) => hub_failure = Some(e),
         }
     }
     problems.sort_by(|a, b| a.name.cmp(&b.name));
@@ -105,11 +118,24 @@ pub(crate) fn run(
     for p in &problems {
         ui.error(format!("{}\n  fix: {}", p.message, p.fix));
     }
-    let ok = problems.is_empty();
-    if !ok {
+    if let Some(h) = &hub_failure {
+        ui.error(format!("{}\n  fix: {}", h.message, h.fix));
+    }
+    let ok = problems.is_empty() && hub_failure.is_none();
+    if !problems.is_empty() {
         ui.error(format!(
-            "check failed: {} of {} need attention",
+            "check failed: {} of {} need attention{}",
             problems.len(),
+            count(names.len(), "prompt", "prompts"),
+            if hub_failure.is_some() {
+                "; the others were not compared with the hub"
+            } else {
+                ""
+            }
+        ));
+    } else if hub_failure.is_some() {
+        ui.error(format!(
+            "check failed: the cache was not compared with the hub; its own checks passed ({} intact, none with unpushed local edits)",
             count(names.len(), "prompt", "prompts")
         ));
     } else if names.is_empty() {
@@ -137,13 +163,32 @@ pub(crate) fn run(
             "message": p.message,
             "fix": p.fix,
         })).collect::<Vec<_>>(),
+        "hub_error": hub_failure.as_ref().map(|h| json!({
+            "message": h.message,
+            "fix": h.fix,
+        })),
     }));
-    Ok(ok)
+    Ok(if !problems.is_empty() {
+        Verdict::Problems
+    } else if hub_failure.is_some() {
+        Verdict::HubFailed
+    } else {
+        Verdict::Ok
+    })
 }
 
-/// The intact prompts whose text is not the hub's at their ref.
-fn hub_problems(pkg: &Package, names: &[PromptName], ui: &Ui) -> Result<Vec<Problem>, CliError> {
-    let http = connect::connect(pkg, ui)?;
+/// The intact prompts whose text is not the hub's at their ref, or why the hub could
+/// not tell.
+fn hub_problems(pkg: &Package, names: &[PromptName], ui: &Ui) -> Result<Vec<Problem>, HubFailure> {
+    const OFFLINE_FIX: &str = "run `prompt-sync check` again when the hub answers, or `prompt-sync check --offline` to check the cache alone";
+    let http = connect::connect(pkg, ui).map_err(|e| HubFailure {
+        message: e.message,
+        fix: e
+            .hints
+            .first()
+            .cloned()
+            .unwrap_or_else(|| OFFLINE_FIX.to_owned()),
+    })?;
     let hub = Progress::new(&http, *ui);
     let opts = SyncOptions {
         owner: http.settings().owner.clone(),
@@ -158,9 +203,9 @@ fn hub_problems(pkg: &Package, names: &[PromptName], ui: &Ui) -> Result<Vec<Prob
             hub_ref: pkg.hub_ref(n),
         })
         .collect();
-    let plan = engine::plan(&pkg.store, &targets, &hub, &opts).map_err(|e| {
-        CliError::failure(format!("cannot compare with the hub: {e}"))
-            .hint("`prompt-sync check --offline` checks the cache alone")
+    let plan = engine::plan(&pkg.store, &targets, &hub, &opts).map_err(|e| HubFailure {
+        message: format!("not compared with the hub: {e}"),
+        fix: OFFLINE_FIX.to_owned(),
     })?;
     let mut problems = Vec::new();
     for p in plan.prompts {

@@ -17,7 +17,8 @@ The original smart-prompt-sync command lines keep working:
 
 Environment: LANGSMITH_API_KEY / LANGCHAIN_API_KEY (never printed), LANGSMITH_ENDPOINT,
 LANGSMITH_WORKSPACE_ID, PROMPT_SYNC_DIR, PROMPT_SYNC_TIMEOUT, PROMPT_SYNC_OFFLINE, NO_COLOR.
-Exit status: 0 success, 1 a conflict, an error or a failed check, 2 a usage error.";
+Exit status: 0 success, 1 a conflict, an error or a failed check, 2 a usage error, 3 `check`
+could not compare with the hub (and found nothing else wrong).";
 
 /// Keeps a package's LangSmith Prompt Hub cache in step with the hub, and lets you edit
 /// and publish cached prompts safely.

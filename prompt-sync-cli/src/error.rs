@@ -9,6 +9,10 @@ pub(crate) const EXIT_FAILURE: u8 = 1;
 /// Exit code of a usage error: bad arguments, or a command this version lacks.
 pub(crate) const EXIT_USAGE: u8 = 2;
 
+/// `check`: the cache passed its own checks but could not be compared with the hub
+/// (unreachable, too slow, refusing the key, or a bad endpoint).
+pub(crate) const EXIT_HUB: u8 = 3;
+
 /// Why a command failed.
 #[derive(Debug)]
 pub(crate) struct CliError {

@@ -48,7 +48,7 @@ use clap::{CommandFactory, FromArgMatches};
 use serde_json::{Value, json};
 
 use crate::cli::{Cli, Command, DiffArgs, RestoreArgs};
-use crate::error::{CliError, EXIT_FAILURE, parse_name};
+use crate::error::{CliError, EXIT_FAILURE, EXIT_HUB, parse_name};
 use crate::package::Package;
 use crate::ui::Ui;
 use prompt_sync_core::PromptName;
@@ -162,10 +162,18 @@ fn execute(cli: Cli, ui: &Ui) -> Result<u8, CliError> {
         }
         Command::Check(args) => {
             let ui = if args.json { ui.for_json() } else { *ui };
+            let mut hub_failed = false;
             let ran = for_each(&each(&ui)?, &ui, args.json, |pkg, out| {
-                check::run(pkg, args, &ui, out).map(|ok| !ok)
+                let verdict = check::run(pkg, args, &ui, out)?;
+                hub_failed |= verdict == check::Verdict::HubFailed;
+                Ok(verdict == check::Verdict::Problems)
             });
-            finish(ran, args.json, &ui, None)
+            // A hub that could not be asked fails the check as its own cause; a
+            // prompt that needs attention (or a package that failed) comes first.
+            match finish(ran, args.json, &ui, None)? {
+                0 if hub_failed => Ok(EXIT_HUB),
+                code => Ok(code),
+            }
         }
         Command::Sync(args) => {
             let names = args

@@ -21,11 +21,7 @@ pub(crate) fn parse_args(args: &PushArgs) -> Result<Vec<PromptName>, CliError> {
                 "`latest` is not a tag: it always names the newest commit",
             ));
         }
-        HubRef::new(tag).map_err(|e| {
-            CliError::usage(format!(
-                "invalid tag `{tag}`: {e}; a tag is ASCII letters, digits, `-`, `_` and `.`"
-            ))
-        })?;
+        HubRef::new(tag).map_err(|e| CliError::usage(format!("invalid tag `{tag}`: {e}")))?;
     }
     let mut names = Vec::new();
     for n in &args.names {

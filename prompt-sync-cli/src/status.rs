@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use prompt_sync_build::engine::{self, Action, PlannedPrompt, SyncOptions, Target};
-use prompt_sync_build::hub::Hub;
+use prompt_sync_build::hub::{Hub, HubError};
 use prompt_sync_core::PromptName;
 use prompt_sync_core::metadata::Metadata;
 use prompt_sync_core::verify;
@@ -59,8 +59,18 @@ pub(crate) fn run(
     let listing = pkg.store.layout().list()?;
     let names: BTreeSet<PromptName> = pkg.all_prompts()?;
     let mut rows = local_rows(pkg, &names, ui)?;
+    let mut offline_reason = offline_reason;
+    let mut hub_error = None;
     if offline_reason.is_none() {
-        add_hub_states(pkg, &names, &mut rows, ui)?;
+        // A hub that cannot be asked (down, unreachable, too slow, refusing the key)
+        // leaves the table as `--offline` shows it, with one line saying why.
+        if let Err(e) = add_hub_states(pkg, &names, &mut rows, ui)? {
+            ui.warn(format!(
+                "{e}; showing the cache only (the hub's side is unknown)"
+            ));
+            offline_reason = Some("the hub could not be reached".to_owned());
+            hub_error = Some(e.to_string());
+        }
     }
 
     if original {
@@ -99,13 +109,11 @@ pub(crate) fn run(
             show_path(path, &pkg.dir)
         ));
     }
-    json_out.push(package_json(
-        pkg,
-        &rows,
-        offline_reason.as_deref(),
-        modified,
-        attention,
-    ));
+    let mut doc = package_json(pkg, &rows, offline_reason.as_deref(), modified, attention);
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("hub_error".to_owned(), json!(hub_error));
+    }
+    json_out.push(doc);
     Ok(())
 }
 
@@ -141,13 +149,15 @@ fn local_rows(pkg: &Package, names: &BTreeSet<PromptName>, ui: &Ui) -> Result<Ve
         .collect())
 }
 
-/// Replaces the states the hub decides with the engine's plan.
+/// Replaces the states the hub decides with the engine's plan. `Ok(Err(e))`: the
+/// hub could not be asked (the rows keep what the cache says); `Err`: the settings
+/// do not allow asking it (a bad endpoint, say).
 fn add_hub_states(
     pkg: &Package,
     names: &BTreeSet<PromptName>,
     rows: &mut [Row],
     ui: &Ui,
-) -> Result<(), CliError> {
+) -> Result<Result<(), HubError>, CliError> {
     let targets: Vec<Target> = names
         .iter()
         .zip(rows.iter())
@@ -165,7 +175,7 @@ fn add_hub_states(
         .map(|(i, _)| i)
         .collect();
     if targets.is_empty() && new_rows.is_empty() {
-        return Ok(());
+        return Ok(Ok(()));
     }
     let http = connect::connect(pkg, ui)?;
     let hub = Progress::new(&http, *ui);
@@ -182,32 +192,30 @@ fn add_hub_states(
         let Ok(name) = PromptName::new(&row.name) else {
             continue;
         };
-        if hub
-            .repo_exists(&opts.owner, pkg.config.hub_repo(&name).as_str())
-            .map_err(|e| {
-                CliError::failure(format!("cannot ask the hub: {e}"))
-                    .hint("`prompt-sync status --offline` shows the cache without the hub")
-            })?
-        {
-            row.label = "name taken".to_owned();
-            row.message = Some(engine::name_taken(&name));
-            row.attention = true;
+        match hub.repo_exists(&opts.owner, pkg.config.hub_repo(&name).as_str()) {
+            Ok(true) => {
+                row.label = "name taken".to_owned();
+                row.message = Some(engine::name_taken(&name));
+                row.attention = true;
+            }
+            Ok(false) => {}
+            Err(e) => return Ok(Err(e)),
         }
     }
     if targets.is_empty() {
-        return Ok(());
+        return Ok(Ok(()));
     }
-    let plan = engine::plan(&pkg.store, &targets, &hub, &opts).map_err(|e| {
-        CliError::failure(format!("cannot ask the hub: {e}"))
-            .hint("`prompt-sync status --offline` shows the cache without the hub")
-    })?;
+    let plan = match engine::plan(&pkg.store, &targets, &hub, &opts) {
+        Ok(plan) => plan,
+        Err(e) => return Ok(Err(e)),
+    };
     ui.debug(format!("{} hub operations", hub.operations()));
     for p in &plan.prompts {
         if let Some(row) = rows.iter_mut().find(|r| r.name == p.target.name.as_str()) {
             apply_plan(row, p);
         }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// States that only the hub can settle (the others are local problems).

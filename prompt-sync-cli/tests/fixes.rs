@@ -59,7 +59,7 @@ fn an_invalid_endpoint_is_named_by_its_variable_and_never_printed() {
     r.code(1);
     has(&r.stderr, "LANGSMITH_ENDPOINT is not a valid URL");
     has(&r.stderr, "swapped");
-    // The key as user info: only scheme and host are shown.
+    // The key as user info: the URL is shown without it.
     let r = pkg.run_env(
         &["push", "alpha"],
         &[
@@ -71,7 +71,11 @@ fn an_invalid_endpoint_is_named_by_its_variable_and_never_printed() {
         ],
     );
     r.code(1);
-    has(&r.stderr, "LANGSMITH_ENDPOINT (`https://hub.example`)");
+    has(
+        &r.stderr,
+        "LANGSMITH_ENDPOINT (`https://hub.example/api/v1`)",
+    );
+    lacks(&r.stderr, "SECRET");
     assert_eq!(hub.request_count(), 0);
 }
 
@@ -434,22 +438,85 @@ fn a_timeout_that_is_not_a_number_is_warned_about() {
 
 #[test]
 fn check_reports_local_problems_when_the_hub_cannot_be_reached() {
-    let pkg = Pkg::new(&["alpha", "beta"]);
+    let pkg = Pkg::new(&["alpha", "beta", "gamma"]);
     pkg.cache("alpha", "a");
     pkg.cache("beta", "b");
-    pkg.edit("beta", "b edited");
-    let r = pkg.run_env(
-        &["check"],
-        &[
-            ("LANGSMITH_API_KEY", KEY.to_owned()),
-            // Nothing listens on port 1.
-            ("LANGSMITH_ENDPOINT", "http://127.0.0.1:1".to_owned()),
-            ("PROMPT_SYNC_TIMEOUT", "2".to_owned()),
-        ],
+    pkg.cache("gamma", "c");
+    let env = [
+        ("LANGSMITH_API_KEY", KEY.to_owned()),
+        // Nothing listens on port 1.
+        ("LANGSMITH_ENDPOINT", "http://127.0.0.1:1".to_owned()),
+        ("PROMPT_SYNC_TIMEOUT", "2".to_owned()),
+    ];
+
+    // The cache is fine: the hub's failure is the one cause, reported once, as what
+    // it is, with its own exit code.
+    let r = pkg.run_env(&["check"], &env);
+    r.code(3);
+    has(
+        &pkg.run(&["--help"]).stdout,
+        "3 `check`\ncould not compare with the hub",
     );
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{}", r.stderr);
+    assert!(
+        errors[0].starts_with(
+            "error: not compared with the hub: cannot reach the hub: could not connect to http://127.0.0.1:1:"
+        ),
+        "{}",
+        r.stderr
+    );
+    has(
+        errors[1],
+        "check failed: the cache was not compared with the hub; its own checks passed (3 prompts intact",
+    );
+    has(&r.stderr, "check --offline");
+    lacks(&r.stderr, "cannot compare with the hub");
+    lacks(&r.stderr, "need attention");
+    let j = pkg.run_env(&["check", "--json"], &env);
+    j.code(3);
+    let p = &j.json()["packages"][0];
+    assert_eq!(p["ok"], false);
+    assert_eq!(p["problems"], serde_json::json!([]));
+    assert!(
+        p["hub_error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach the hub"),
+        "{p}"
+    );
+    assert!(
+        p["hub_error"]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("check --offline")
+    );
+
+    // A prompt that needs attention is the first cause (exit 1), counted alone.
+    pkg.edit("beta", "b edited");
+    let r = pkg.run_env(&["check"], &env);
     r.code(1);
     has(&r.stderr, "prompt-sync mark-edited beta");
-    has(&r.stderr, "cannot compare the cache with the hub");
+    has(&r.stderr, "not compared with the hub: cannot reach the hub");
+    has(
+        &r.stderr,
+        "check failed: 1 of 3 prompts need attention; the others were not compared with the hub",
+    );
+    let j = pkg.run_env(&["check", "--json"], &env);
+    j.code(1);
+    let p = &j.json()["packages"][0];
+    let names: Vec<&str> = p["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["beta"]);
+    assert!(p["hub_error"].is_object(), "{p}");
 }
 
 /// A text whose line endings git turned into CRLF (`core.autocrlf`) is named as such,

@@ -407,32 +407,93 @@ fn sync_errors_exit_non_zero_and_change_nothing() {
 }
 
 #[test]
-fn an_unreachable_hub_is_a_clear_error() {
-    let pkg = Pkg::new(&["alpha"]);
+fn an_unreachable_hub_leaves_status_showing_the_cache() {
+    let pkg = Pkg::new(&["alpha", "beta"]);
     pkg.cache("alpha", "a");
+    pkg.cache("beta", "b");
+    pkg.run(&["mark-edited", "beta"]).code(0);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    let env = [
+        ("LANGSMITH_API_KEY", KEY.to_owned()),
+        ("LANGSMITH_ENDPOINT", format!("http://127.0.0.1:{port}")),
+        ("PROMPT_SYNC_TIMEOUT", "2".to_owned()),
+    ];
     let before = snapshot(pkg.path());
+    let offline = pkg.run(&["status", "--offline"]);
+    offline.code(0);
+    let r = pkg.run_env(&["status"], &env);
+    // The cache is fine: exit 0, the table `--offline` shows, one line about the hub.
+    r.code(0);
+    assert_eq!(r.stdout, offline.stdout);
+    assert_eq!(row(&r.stdout, "alpha")[1], "unknown", "{}", r.stdout);
+    assert_eq!(row(&r.stdout, "beta")[1], "local edit", "{}", r.stdout);
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].starts_with(&format!(
+            "warning: cannot reach the hub: could not connect to http://127.0.0.1:{port}"
+        )),
+        "{}",
+        r.stderr
+    );
+    has(warnings[0], "showing the cache only");
+    assert!(
+        !r.stderr.lines().any(|l| l.starts_with("error:")),
+        "{}",
+        r.stderr
+    );
+
+    // JSON: the same rows, and the hub's failure in its own field.
+    let j = pkg.run_env(&["status", "--json"], &env);
+    j.code(0);
+    let p = &j.json()["packages"][0];
+    assert_eq!(p["online"], false);
+    assert!(
+        p["hub_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot reach the hub"),
+        "{p}"
+    );
+    assert_eq!(p["prompts"][0]["state"], "unknown");
+    assert_eq!(snapshot(pkg.path()), before);
+}
+
+#[test]
+fn a_hub_that_never_answers_times_out_naming_the_limit() {
+    // Accepts connections, never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let pkg = Pkg::new(&["alpha"]);
+    pkg.cache("alpha", "a");
+    let started = std::time::Instant::now();
     let r = pkg.run_env(
         &["status"],
         &[
             ("LANGSMITH_API_KEY", KEY.to_owned()),
             ("LANGSMITH_ENDPOINT", format!("http://127.0.0.1:{port}")),
-            ("PROMPT_SYNC_TIMEOUT", "2".to_owned()),
+            ("PROMPT_SYNC_TIMEOUT", "1".to_owned()),
         ],
     );
-    r.code(1);
-    assert!(
-        r.stderr
-            .starts_with("error: cannot ask the hub: cannot reach the hub"),
-        "{}",
-        r.stderr
+    r.code(0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    has(
+        &r.stderr,
+        "warning: the hub did not answer within 1 s (PROMPT_SYNC_TIMEOUT, default 30 s); to wait longer set PROMPT_SYNC_TIMEOUT=SECONDS",
     );
-    has(&r.stderr, "status --offline");
-    assert_eq!(snapshot(pkg.path()), before);
+    assert_eq!(row(&r.stdout, "alpha")[1], "unknown", "{}", r.stdout);
 }
 
 // ----------------------------------------------------------------------------------
@@ -586,6 +647,71 @@ fn push_is_refused_after_the_hub_moved_and_allowed_with_force() {
 }
 
 #[test]
+fn push_force_never_publishes_an_unmarked_edit() {
+    // A colleague pushes; the local text is edited without mark-edited.
+    let hub = hub();
+    let pkg = Pkg::synced(&hub, &[("order_mail", "base\n")]);
+    let theirs = hub.put_prompt("order_mail", text_manifest("colleague's\n"));
+    pkg.edit("order_mail", "unmarked local\n");
+    let before = snapshot(pkg.path());
+    hub.clear_requests();
+
+    // The conflict message names mark-edited first and does not send the user to --force.
+    let r = pkg.run_hub(&hub, &["push", "order_mail"]);
+    r.code(1);
+    has(
+        &r.stdout,
+        "⚠️ order_mail: Not pushed - `order_mail` was edited without `prompt-sync mark-edited order_mail`",
+    );
+    lacks(&r.stdout, "prompt-sync push --force");
+    let mark = r.stdout.find("prompt-sync mark-edited order_mail").unwrap();
+    let diff = r.stdout.find("prompt-sync diff order_mail").unwrap();
+    assert!(mark < diff, "{}", r.stdout);
+
+    // --force is refused too, and nothing is written, on the hub or on disk.
+    for args in [
+        &["push", "--force", "order_mail"][..],
+        &["push", "order_mail", "--force", "--json"][..],
+    ] {
+        let r = pkg.run_hub(&hub, args);
+        r.code(1);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        has(&out, "never pushed, not even with `--force`");
+    }
+    assert!(no_writes(&hub), "{:?}", requests(&hub));
+    assert_eq!(snapshot(pkg.path()), before);
+    let commits = hub.commits("order_mail");
+    assert_eq!(commits.len(), 2);
+    assert_eq!(commits[1].0, theirs);
+
+    // sync reports the conflict with the same order of fixes.
+    let s = pkg.run_hub(&hub, &["sync", "order_mail"]);
+    s.code(1);
+    has(&s.stdout, "`prompt-sync mark-edited order_mail` first");
+    lacks(&s.stdout, "push --force");
+
+    // Without a hub change, --force refuses the unmarked edit as well.
+    let hub2 = support::hub();
+    let pkg2 = Pkg::synced(&hub2, &[("order_mail", "base\n")]);
+    pkg2.edit("order_mail", "unmarked local\n");
+    let r = pkg2.run_hub(&hub2, &["push", "--force", "order_mail"]);
+    r.code(1);
+    has(
+        &r.stdout,
+        "was edited without `prompt-sync mark-edited order_mail`",
+    );
+    assert_eq!(hub2.commits("order_mail").len(), 1);
+
+    // Once marked, --force overrides the conflict (the flag's only job).
+    pkg.run(&["mark-edited", "order_mail"]).code(0);
+    pkg.run_hub(&hub, &["push", "--force", "order_mail"])
+        .code(0);
+    let commits = hub.commits("order_mail");
+    assert_eq!(commits.len(), 3);
+    assert_eq!(commits[2].1["kwargs"]["template"], "unmarked local\n");
+}
+
+#[test]
 fn push_refuses_unmarked_edits_and_unknown_prompts() {
     let hub = hub();
     let pkg = Pkg::synced(&hub, &[("alpha", "base\n")]);
@@ -607,7 +733,15 @@ fn push_refuses_unmarked_edits_and_unknown_prompts() {
     pkg.run_hub(&hub, &["push", "../x"]).code(2);
     let r = pkg.run_hub(&hub, &["push", "alpha", "--tag", "a/b"]);
     r.code(2);
-    has(&r.stderr, "invalid tag");
+    has(
+        &r.stderr,
+        "invalid tag `a/b`: character `/` at byte 1 is not allowed (use ASCII letters, digits, `-`, `_` and `.`)",
+    );
+    // One rule, stated once: not a name's rule (without `.`) next to a tag's.
+    lacks(&r.stderr, "`-` and `_`)");
+    let r = pkg.run_hub(&hub, &["push", "alpha", "--tag", ".x"]);
+    r.code(2);
+    has(&r.stderr, "it must start with an ASCII letter or digit");
     pkg.run_hub(&hub, &["push", "alpha", "--tag", "latest"])
         .code(2);
 }

@@ -37,6 +37,14 @@ pub enum NameError {
         /// Its byte offset.
         at: usize,
     },
+    /// A ref (tag or commit hash) contains a character outside the allowed set
+    /// (which, unlike a name's, includes `.`).
+    BadRefChar {
+        /// The offending character.
+        ch: char,
+        /// Its byte offset.
+        at: usize,
+    },
     /// The name starts with a character that may not start it.
     BadStart {
         /// The offending first character.
@@ -56,9 +64,14 @@ impl fmt::Display for NameError {
                 "character {} at byte {at} is not allowed (use ASCII letters, digits, `-` and `_`)",
                 describe_char(*ch)
             ),
+            NameError::BadRefChar { ch, at } => write!(
+                f,
+                "character {} at byte {at} is not allowed (use ASCII letters, digits, `-`, `_` and `.`)",
+                describe_char(*ch)
+            ),
             NameError::BadStart { ch } => write!(
                 f,
-                "it starts with {}; a name starts with an ASCII letter or digit",
+                "it starts with {}; it must start with an ASCII letter or digit",
                 describe_char(*ch)
             ),
         }
@@ -123,7 +136,10 @@ impl HubRef {
 
     /// Validates a ref: ASCII letters, digits, `-`, `_`, `.`; no `/` or `:`.
     pub fn new(r: &str) -> Result<Self, NameError> {
-        validate(r, MAX_REF_LEN, |c| is_name_char(c) || c == '.')?;
+        validate(r, MAX_REF_LEN, |c| is_name_char(c) || c == '.').map_err(|e| match e {
+            NameError::BadChar { ch, at } => NameError::BadRefChar { ch, at },
+            e => e,
+        })?;
         Ok(HubRef(r.to_owned()))
     }
 
@@ -241,5 +257,10 @@ mod tests {
         assert!(HubRef::new("a/b").is_err());
         assert!(HubRef::new("").is_err());
         assert!(HubRef::new(".hidden").is_err());
+        // A ref's rule includes `.`, and its error says so (a name's does not).
+        let e = HubRef::new("a/b").unwrap_err().to_string();
+        assert!(e.contains("`-`, `_` and `.`"), "{e}");
+        let e = PromptName::new("a.b").unwrap_err().to_string();
+        assert!(e.contains("`-` and `_`)"), "{e}");
     }
 }

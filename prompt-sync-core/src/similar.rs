@@ -1,5 +1,19 @@
 //! How close two names are, for "did you mean" hints (config keys, macro variables).
 
+/// Up to three of `candidates` close enough to `name` to be what was meant (a typo:
+/// at most one edit per three characters), closest first, without repeats or `name`.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut close: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|&(d, c)| d <= (c.chars().count() / 3).max(1))
+        .collect();
+    close.sort();
+    close.dedup_by(|a, b| a.1 == b.1);
+    close.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
 /// Levenshtein distance with adjacent transpositions counting one.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -25,4 +39,23 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_names_first() {
+        let names = [
+            "order_mail",
+            "order_mails",
+            "invoice",
+            "order_mail",
+            "order_mial",
+        ];
+        assert_eq!(closest("order_mial", names), ["order_mail", "order_mails"]);
+        assert!(closest("xyz", names).is_empty());
+        assert_eq!(closest("invoce", names), ["invoice"]);
+    }
 }

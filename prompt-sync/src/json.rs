@@ -23,9 +23,10 @@ impl Prompt {
     /// // Nothing new.
     /// // {{/items}}
     /// const DIGEST: prompt_sync::Prompt = prompt_sync::prompt!("doc-digest");
-    /// let values = serde_json::json!({"user": {"name": "Ada"}, "items": [{"title": "a"}, {"title": "b"}]});
+    /// use prompt_sync::serde_json::json;
+    /// let values = json!({"user": {"name": "Ada"}, "items": [{"title": "a"}, {"title": "b"}]});
     /// assert_eq!(DIGEST.format_json(&values).unwrap(), "Hello Ada!\n- a\n- b\n");
-    /// let values = serde_json::json!({"user": {"name": "<Bob>"}, "items": []});
+    /// let values = json!({"user": {"name": "<Bob>"}, "items": []});
     /// assert_eq!(DIGEST.format_json(&values).unwrap(), "Hello &lt;Bob&gt;!\nNothing new.\n");
     /// ```
     pub fn format_json(&self, values: &serde_json::Value) -> Result<String, RenderError> {

@@ -48,7 +48,8 @@
 //! # Features
 //!
 //! - `json` (default): [`Prompt::format_json`] and [`Prompt::format_messages_json`],
-//!   structured values from `serde_json` for mustache sections and placeholders.
+//!   structured values from `serde_json` for mustache sections and placeholders;
+//!   [`serde_json`] is re-exported, so `prompt_sync::serde_json::json!` builds them.
 
 mod embedded;
 mod error;
@@ -61,6 +62,12 @@ pub mod private;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
+
+/// The `serde_json` that [`Prompt::format_json`] and [`Prompt::format_messages_json`]
+/// take values from, so a crate can build them (`prompt_sync::serde_json::json!`)
+/// without depending on it, or on a matching version of it, itself.
+#[cfg(feature = "json")]
+pub use serde_json;
 
 pub use error::{RenderError, RenderErrorKind};
 pub use format::FormatMessages;

@@ -162,3 +162,12 @@ fn the_macro_takes_any_display_expression() {
     );
     assert_eq!(messages.last(), Some(&Message::human("Why?")));
 }
+
+/// `format_json`'s values come from the re-exported `serde_json`: a crate needs no
+/// dependency of its own on it.
+#[test]
+fn serde_json_is_re_exported_for_format_json() {
+    use prompt_sync::serde_json::{Value, json};
+    let values: Value = json!({"user": {"name": "Ada"}, "items": [{"title": "a"}]});
+    assert_eq!(DIGEST.format_json(&values).unwrap(), "Hello Ada!\n- a\n");
+}

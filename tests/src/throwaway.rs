@@ -78,6 +78,21 @@ prompt-sync-build = {{ path = {build:?} }}
         })
     }
 
+    /// Replaces the workspace's `Cargo.lock` (copied by [`Crate::new`]) with one
+    /// freshly resolved by `cargo generate-lockfile`: the newest compatible versions,
+    /// as a user's own crate gets them. Needs the crates.io index.
+    pub fn resolve_fresh(&self) -> std::io::Result<Output> {
+        let lock = self.path().join("Cargo.lock");
+        if lock.exists() {
+            std::fs::remove_file(&lock)?;
+        }
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .arg("generate-lockfile")
+            .current_dir(self.path())
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+    }
+
     /// The crate's directory.
     pub fn path(&self) -> &Path {
         self.dir.path()

@@ -328,7 +328,7 @@ fn hub_failures_fall_back_to_the_cache_naming_the_cause() {
         ),
         (
             Fault::always("GET /repos", FaultKind::Delay(Duration::from_secs(4))),
-            "did not answer in time",
+            "did not answer within 1 s (PROMPT_SYNC_TIMEOUT",
         ),
         (
             Fault::always("GET /repos", FaultKind::HtmlBody),

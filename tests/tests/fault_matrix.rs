@@ -209,7 +209,7 @@ fn matrix() -> Vec<Case> {
                 Always,
                 FaultKind::SlowLoris(Duration::from_millis(300)),
             ),
-            Fallback("did not answer in time"),
+            Fallback("did not answer within 1 s (PROMPT_SYNC_TIMEOUT"),
         ),
         case(
             "no answer within the timeout",
@@ -218,7 +218,7 @@ fn matrix() -> Vec<Case> {
                 Always,
                 FaultKind::Delay(Duration::from_secs(4)),
             ),
-            Fallback("did not answer in time"),
+            Fallback("did not answer within 1 s (PROMPT_SYNC_TIMEOUT"),
         ),
         case(
             "redirect to another origin",

@@ -143,6 +143,8 @@ pub struct PlannedPrompt {
     /// `--auto-push` was asked for but this prompt follows a ref other than `latest`,
     /// so it is kept, not pushed.
     pub auto_push_skipped: bool,
+    /// The hub answered "not found" for this prompt at its ref.
+    pub not_on_hub: bool,
 }
 
 /// A computed plan: what a sync would do, before it does anything.
@@ -152,6 +154,8 @@ pub struct Plan {
     pub prompts: Vec<PlannedPrompt>,
     /// Manifests fetched while planning.
     pub fetched: usize,
+    /// The names of the prompts the hub listed, when planning read the list.
+    pub hub_names: Option<Vec<String>>,
 }
 
 /// Computes the plan. Fails as a whole only when the hub cannot be listed (it is
@@ -235,7 +239,9 @@ fn plan_reading(
         };
         (locals, listed)
     });
-    let latest: HashMap<String, Option<String>> = listed?
+    let listed = listed?;
+    let hub_names = needs_list.then(|| listed.iter().map(|r| r.repo_handle.clone()).collect());
+    let latest: HashMap<String, Option<String>> = listed
         .into_iter()
         .map(|r| (r.repo_handle, r.last_commit_hash))
         .collect();
@@ -282,6 +288,7 @@ fn plan_reading(
             local,
             hub: hub_side,
             auto_push_skipped: false,
+            not_on_hub: false,
         });
     }
 
@@ -296,6 +303,7 @@ fn plan_reading(
     for (&i, result) in to_fetch.iter().zip(results) {
         let p = &mut prompts[i];
         let form = p.local.form();
+        p.not_on_hub = matches!(result, Err(HubError::NotFound { .. }));
         match result.map_err(|e| e.to_string()).and_then(|commit| {
             let text = from_manifest(&commit.manifest)
                 .and_then(|m| {
@@ -380,6 +388,7 @@ fn plan_reading(
     Ok(Plan {
         fetched: to_fetch.len(),
         prompts,
+        hub_names,
     })
 }
 
@@ -431,7 +440,7 @@ fn is_hub_wide(e: &HubError) -> bool {
             | HubError::RateLimited { .. }
             | HubError::Server { .. }
             | HubError::Network { .. }
-            | HubError::Timeout
+            | HubError::Timeout { .. }
             | HubError::BadResponse { .. }
             | HubError::Config { .. }
     )
@@ -702,6 +711,13 @@ fn keep_outcome(p: &PlannedPrompt) -> Outcome {
         ),
         Some(State::Untracked) => Outcome::Conflict(
             "the cached text has no metadata and differs from the hub's; restore the metadata from git, or take the hub's with `prompt-sync sync --force-pull` (yours is backed up first)".to_owned(),
+        ),
+        // `push --force` never publishes an unmarked edit: name `mark-edited` first.
+        _ if !p.local.metadata().is_some_and(|m| m.locally_modified) => Outcome::Conflict(
+            format!(
+                "both the cached text and the hub changed since the last sync, and the cached edit is not marked; to keep it run `prompt-sync mark-edited {name}` first, then compare with `prompt-sync diff {name}` and push; to take the hub's run `prompt-sync sync --force-pull {name}` (yours is backed up)",
+                name = p.target.name
+            ),
         ),
         _ => Outcome::Conflict(
             "both the cached text and the hub changed since the last sync; compare with `prompt-sync diff`, then `prompt-sync sync --force-pull` (takes the hub's, backing up yours) or `prompt-sync push --force`".to_owned(),

@@ -14,7 +14,9 @@
 //!      commit, which is the cache's base commit (or a commit with the same text);
 //!    - conflict or untracked (H != B and H != L): refuse unless `force`, then push on
 //!      top of the hub's latest commit;
-//!    - unmarked edit: refuse, naming `prompt-sync mark-edited`;
+//!    - unmarked edit (the text differs from the metadata's record and is not marked),
+//!      alone or in a conflict: refuse, naming `prompt-sync mark-edited`, even with
+//!      `force` (which overrides a conflict only);
 //!    - up to date / converged (H = L): nothing to push; the tags go on the hub's
 //!      commit, and a converged prompt's metadata records it;
 //!    - hub newer (L = B, H != B): nothing to push, `prompt-sync sync` takes the hub's;
@@ -51,7 +53,8 @@ pub struct PushOptions {
     pub tags: Vec<String>,
     /// The description of the new commit (and of a repo created for a new prompt).
     pub description: Option<String>,
-    /// Push even when the hub changed since the last sync (a conflict).
+    /// Push even when the hub changed since the last sync (a conflict). Never pushes
+    /// an unmarked edit.
     pub force: bool,
     /// Decide and report, change nothing.
     pub dry_run: bool,
@@ -440,7 +443,17 @@ fn decide(
 ) -> Result<(Option<State>, Decision), String> {
     let base = local.meta.hub_content_hash.as_deref();
     let base_commit = local.meta.hub_commit_hash.as_deref();
+    let unmarked = is_unmarked_edit(local);
     let Some(hub) = hub else {
+        // `--force` overrides what the hub did, never the mark-edited rule.
+        if unmarked {
+            return Ok((
+                None,
+                Decision::Done(PushResult::Refused {
+                    reason: unmarked_reason(name, None),
+                }),
+            ));
+        }
         if base_commit.is_some() && !force {
             return Ok((
                 None,
@@ -479,6 +492,11 @@ fn decide(
     };
     let decision = match state {
         State::LocalEdit => push_on_hub(),
+        // An edit nobody marked is never published, whatever the hub did and with or
+        // without `--force`: the fix is `mark-edited` first.
+        State::Conflict | State::Untracked if unmarked => Decision::Done(PushResult::Refused {
+            reason: unmarked_reason(name, Some(&hub.commit_hash)),
+        }),
         State::Conflict | State::Untracked if force => push_on_hub(),
         State::Conflict | State::Untracked => Decision::Done(PushResult::Refused {
             reason: format!(
@@ -487,9 +505,7 @@ fn decide(
             ),
         }),
         State::UnmarkedEdit => Decision::Done(PushResult::Refused {
-            reason: format!(
-                "`{name}` was edited without `prompt-sync mark-edited {name}`; run it to keep the edit, then push again (or `prompt-sync restore {name}` to discard it)"
-            ),
+            reason: unmarked_reason(name, None),
         }),
         // The hub has the local text: nothing to push; record the hub's commit (and
         // clear a mark that no longer stands for a difference) when the metadata lags.
@@ -518,6 +534,32 @@ fn push_kind(meta: &Metadata, base: Option<&Value>) -> PromptKind {
     }
     base.and_then(|b| from_manifest(b).ok())
         .map_or(PromptKind::Chat, |m| m.kind())
+}
+
+/// True when the cached text differs from what the metadata records and was not
+/// marked with `prompt-sync mark-edited` (the rule the macro applies too).
+fn is_unmarked_edit(local: &Local) -> bool {
+    !local.meta.locally_modified
+        && (!local.meta.text_is_recorded(&local.hash)
+            || local
+                .meta
+                .hub_content_hash
+                .as_deref()
+                .is_some_and(|b| b != local.hash))
+}
+
+/// Why an unmarked edit is not pushed. `hub_moved`: the hub's newer commit, when the
+/// hub changed the prompt too (a conflict); `mark-edited` still comes first.
+fn unmarked_reason(name: &PromptName, hub_moved: Option<&str>) -> String {
+    match hub_moved {
+        None => format!(
+            "`{name}` was edited without `prompt-sync mark-edited {name}`; run it to keep the edit, then push again (or `prompt-sync restore {name}` to discard it)"
+        ),
+        Some(commit) => format!(
+            "`{name}` was edited without `prompt-sync mark-edited {name}`, and the hub changed it since the last sync (now commit {}); an unmarked edit is never pushed, not even with `--force`. To keep your edit run `prompt-sync mark-edited {name}` first, then compare with `prompt-sync diff {name}` and push again; to take the hub's run `prompt-sync sync --force-pull {name}` (yours is backed up)",
+            short(commit)
+        ),
+    }
 }
 
 /// The manifest for the local text, on top of `base` (the hub's current manifest, or

@@ -47,8 +47,14 @@ pub enum HubError {
         /// What failed.
         detail: String,
     },
-    /// The request took longer than the timeout.
-    Timeout,
+    /// The request took longer than its time limit.
+    Timeout {
+        /// The limit that ran out.
+        limit: Duration,
+        /// It ran out while connecting (TCP and TLS handshake), not while waiting for
+        /// or reading the answer.
+        connecting: bool,
+    },
     /// A response that is not what the API returns (HTML, truncated or wrong-shaped JSON).
     BadResponse {
         /// What was wrong.
@@ -98,7 +104,22 @@ impl fmt::Display for HubError {
                 write!(f, "the hub rejected the request ({status}): {detail}")
             }
             HubError::Network { detail } => write!(f, "cannot reach the hub: {detail}"),
-            HubError::Timeout => f.write_str("the hub did not answer in time"),
+            HubError::Timeout {
+                limit,
+                connecting: true,
+            } => write!(
+                f,
+                "could not connect to the hub within {} (the connect limit: 5 s, or PROMPT_SYNC_TIMEOUT when lower); check the network and LANGSMITH_ENDPOINT",
+                seconds(*limit)
+            ),
+            HubError::Timeout {
+                limit,
+                connecting: false,
+            } => write!(
+                f,
+                "the hub did not answer within {} (PROMPT_SYNC_TIMEOUT, default 30 s); to wait longer set PROMPT_SYNC_TIMEOUT=SECONDS",
+                seconds(*limit)
+            ),
             HubError::BadResponse { detail } => {
                 write!(f, "the hub sent an unexpected response: {detail}")
             }
@@ -112,3 +133,12 @@ impl fmt::Display for HubError {
 }
 
 impl std::error::Error for HubError {}
+
+/// `30 s`, or `0.3 s` for a limit that is not whole seconds.
+fn seconds(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}

@@ -137,11 +137,24 @@ pub fn check_owner(owner: &str) -> Result<(), HubError> {
     Ok(())
 }
 
+/// An endpoint as messages show it: scheme, host, port and path, as set; never the
+/// user name, password, query or fragment (where a key could hide).
+pub(crate) fn shown_endpoint(url: &Url) -> String {
+    let mut shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    if url.path() != "/" {
+        shown.push_str(url.path());
+    }
+    shown
+}
+
 /// Parses and checks an endpoint: an absolute `https` URL, or `http` to a loopback
 /// host (`127.0.0.0/8`, `::1`, `localhost`), without user info, query or fragment.
 /// The text is normalised first (see [`normalise_endpoint`]). Errors never repeat the
-/// value (it may be a misplaced API key, or carry one as user info); they show at most
-/// its scheme and host.
+/// whole value (it may be a misplaced API key, or carry one as user info or in its
+/// query); they show its scheme, host, port and path.
 pub fn parse_endpoint(endpoint: &str) -> Result<Url, HubError> {
     parse_endpoint_from(endpoint, "the hub endpoint")
 }
@@ -166,8 +179,7 @@ fn parse_endpoint_from(endpoint: &str, source: &str) -> Result<Url, HubError> {
             detail: format!("{source} is not an http(s) URL with a host; {fix}"),
         });
     }
-    // Only the scheme and host are ever shown.
-    let shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    let shown = shown_endpoint(&url);
     let config = |why: &str| HubError::Config {
         detail: format!("{source} (`{shown}`) {why}"),
     };
@@ -358,7 +370,7 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("swapped"), "{msg}");
-        // A key as user info: only scheme and host are shown.
+        // A key as user info: the URL is shown without it.
         let e = env(&[
             ("LANGSMITH_API_KEY", "k"),
             (
@@ -371,7 +383,7 @@ mod tests {
             .to_string();
         assert!(!msg.contains("SECRET") && !msg.contains("pw"), "{msg}");
         assert!(
-            msg.contains("LANGCHAIN_ENDPOINT (`https://hub.example`)"),
+            msg.contains("LANGCHAIN_ENDPOINT (`https://hub.example/api/v1`)"),
             "{msg}"
         );
         assert!(msg.contains("user name or password"), "{msg}");
@@ -384,13 +396,22 @@ mod tests {
             msg.contains("`endpoint` in [package.metadata.prompt-sync]"),
             "{msg}"
         );
-        assert!(!msg.contains("q=1") && !msg.contains("/p"), "{msg}");
-        // The plain check shows no path or query either.
-        let msg = parse_endpoint("ftp://h.example/SECRET")
+        assert!(!msg.contains("q=1"), "{msg}");
+        assert!(msg.contains("(`http://secret.example/p`)"), "{msg}");
+        // The endpoint is shown as set: port and path kept, query dropped.
+        let msg = parse_endpoint("ftp://127.0.0.1:18765")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("(`ftp://127.0.0.1:18765`)"), "{msg}");
+        let msg = parse_endpoint("ftp://h.example:2121/api/v1")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("(`ftp://h.example:2121/api/v1`)"), "{msg}");
+        let msg = parse_endpoint("https://[::1]:9/x?key=SECRET")
             .unwrap_err()
             .to_string();
         assert!(
-            !msg.contains("SECRET") && msg.contains("`ftp://h.example`"),
+            !msg.contains("SECRET") && msg.contains("(`https://[::1]:9/x`)"),
             "{msg}"
         );
         let msg = parse_endpoint("SECRET no url").unwrap_err().to_string();

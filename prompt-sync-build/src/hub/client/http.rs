@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::ClientOptions;
 use super::retry::{self, Failure, Replay};
 use crate::hub::HubError;
-use crate::hub::settings::{HubSettings, Secret, is_loopback, parse_endpoint};
+use crate::hub::settings::{HubSettings, Secret, is_loopback, parse_endpoint, shown_endpoint};
 
 /// `User-Agent` of every request.
 pub(crate) const USER_AGENT: &str = concat!("prompt-sync/", env!("CARGO_PKG_VERSION"));
@@ -351,7 +351,7 @@ impl Transport {
             if started.elapsed() > self.options.total_timeout {
                 return Err(AttemptError {
                     failure: Some(Failure::Timeout),
-                    error: HubError::Timeout,
+                    error: self.answer_timeout(),
                 });
             }
             match reader.read(&mut chunk) {
@@ -391,9 +391,19 @@ impl Transport {
             };
         }
         if e.is_timeout() {
+            // reqwest's connect timeout covers the TCP connection and the TLS
+            // handshake; its total timeout the rest.
+            let connecting = e.is_connect();
             return AttemptError {
                 failure: Some(Failure::Timeout),
-                error: HubError::Timeout,
+                error: HubError::Timeout {
+                    limit: if connecting {
+                        self.options.connect_timeout
+                    } else {
+                        self.options.total_timeout
+                    },
+                    connecting,
+                },
             };
         }
         if e.is_connect() {
@@ -429,7 +439,7 @@ impl Transport {
         if timed_out {
             return AttemptError {
                 failure: Some(Failure::Timeout),
-                error: HubError::Timeout,
+                error: self.answer_timeout(),
             };
         }
         AttemptError {
@@ -444,8 +454,17 @@ impl Transport {
         }
     }
 
+    /// The total limit ran out (after connecting).
+    fn answer_timeout(&self) -> HubError {
+        HubError::Timeout {
+            limit: self.options.total_timeout,
+            connecting: false,
+        }
+    }
+
+    /// The endpoint as set (port and path included), for messages.
     fn host(&self) -> String {
-        self.base.origin().ascii_serialization()
+        shown_endpoint(&self.base)
     }
 }
 
@@ -484,7 +503,7 @@ fn tls_config() -> Result<rustls::ClientConfig, HubError> {
     let tls_error = |e: &dyn fmt::Display| HubError::Config {
         detail: format!("cannot set up TLS: {e}"),
     };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let verifier =
         rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| tls_error(&e))?;
     Ok(rustls::ClientConfig::builder_with_provider(provider)
@@ -493,6 +512,20 @@ fn tls_config() -> Result<rustls::ClientConfig, HubError> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
+}
+
+/// The *ring* crypto provider.
+///
+/// rustls 0.23.48 deprecates `ring::default_provider` because *ring* has no
+/// post-quantum key exchange, and offers no other way to get the *ring* provider
+/// (its signature algorithms and key provider are private), so the deprecation is
+/// allowed here, on this one call. *ring* stays: the alternative, aws-lc-rs, builds a
+/// C library in every user's build-script dependencies. Without the `allow`, every
+/// user crate that resolves rustls 0.23.48 or newer would print a warning from this
+/// crate (`tests/tests/e2e_fresh_dependencies.rs` checks that none appears).
+#[allow(deprecated)]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
 
 /// Up to `limit` bytes of a body; whatever cannot be read is left out.
