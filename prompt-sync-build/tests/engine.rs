@@ -126,7 +126,7 @@ fn cold_then_warm_sync_and_the_request_count() {
     assert_eq!(calls, ["pull a latest", "pull b latest", "pull c latest"]);
     assert_eq!(
         read(&store, "b"),
-        "=== system ===\nsys\n=== placeholder: history ===\n\n=== human ===\n{q}"
+        "=== system ===\nsys\n=== placeholder: history ===\n\n=== human ===\n{q}\n"
     );
     let m = store
         .read_metadata(&PromptName::new("a").unwrap())
@@ -280,10 +280,11 @@ fn marked_chat_edit_is_pushed_with_its_parent_and_round_trips() {
         pushed["kwargs"]["input_variables"],
         json!(["history", "persona", "q"])
     );
-    // Pull it back into an empty cache: the same text.
+    // Pull it back into an empty cache: the same messages, in a file that ends with
+    // the final newline (the edit was saved without one, which reads the same).
     let (_d2, other) = setup();
     sync(&other, &hub, &t, &SyncOptions::default());
-    assert_eq!(read(&other, "chat"), edited);
+    assert_eq!(read(&other, "chat"), format!("{edited}\n"));
     // And the first cache is up to date with it.
     let r = sync(&store, &hub, &t, &SyncOptions::default());
     assert_eq!(r.prompts[0].outcome, Outcome::Unchanged);

@@ -1190,3 +1190,74 @@ fn concurrent_syncs_of_one_cache_do_not_fail_for_a_race() {
         );
     }
 }
+
+// ----------------------------------------------------------------------------------
+// Chat texts and editors
+
+/// A chat manifest of a system and a human message (`ChatPromptTemplate`).
+fn system_human(system: &str, human: &str) -> Value {
+    use prompt_sync_core::model::{ChatMessage, PromptBody, PromptModel, Role};
+    let model = PromptModel {
+        body: PromptBody::Chat(vec![
+            ChatMessage::Message {
+                role: Role::System,
+                content: system.to_owned(),
+            },
+            ChatMessage::Message {
+                role: Role::Human,
+                content: human.to_owned(),
+            },
+        ]),
+        template_format: prompt_sync_core::TemplateFormat::FString,
+        input_variables: vec!["q".to_owned()],
+    };
+    prompt_sync_core::manifest::to_manifest(&model, None).unwrap()
+}
+
+/// The template of the last message of `name`'s newest commit on `hub`.
+fn last_template(hub: &prompt_sync_tests::fake_hub::FakeHub, name: &str) -> String {
+    let (_, manifest, _) = hub.commits(name).pop().unwrap();
+    let messages = manifest["kwargs"]["messages"].as_array().unwrap().clone();
+    messages.last().unwrap()["kwargs"]["prompt"]["kwargs"]["template"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An editor ends the file with a newline: that newline ends the file, it is not
+/// pushed as part of the last message. A last message that does end in a newline on
+/// the hub keeps it through a pull, an editor's save and a push.
+#[test]
+fn an_editors_final_newline_is_not_pushed_and_a_real_one_is_kept() {
+    let hub = hub();
+    hub.put_prompt("plain_end", system_human("Be brief.", "{q}"));
+    hub.put_prompt("newline_end", system_human("Be brief.", "{q}\n"));
+    let pkg = Pkg::new(&["plain_end", "newline_end"]);
+    pkg.run_hub(&hub, &["sync", "--all"]).code(0);
+    assert_eq!(
+        pkg.text("plain_end"),
+        "=== system ===\nBe brief.\n=== human ===\n{q}\n"
+    );
+    assert_eq!(
+        pkg.text("newline_end"),
+        "=== system ===\nBe brief.\n=== human ===\n{q}\n\n"
+    );
+    // Nothing changed: a second sync and the check agree, the SHA-256s are exact.
+    let r = pkg.run_hub(&hub, &["sync"]);
+    r.code(0);
+    has(&r.stdout, "Updated from hub:  0");
+    pkg.run_hub(&hub, &["check"]).code(0);
+    // Edited in an editor, which saves with a final newline.
+    for name in ["plain_end", "newline_end"] {
+        pkg.run(&["mark-edited", name]).code(0);
+        let text = pkg.text(name).replace("Be brief.", "Be brief and kind.");
+        pkg.edit(name, &text);
+        pkg.run_hub(&hub, &["push", name]).code(0);
+    }
+    assert_eq!(last_template(&hub, "plain_end"), "{q}");
+    assert_eq!(last_template(&hub, "newline_end"), "{q}\n");
+    // And the skeleton of `new --chat` pushes `{input}`, not `{input}\n`.
+    pkg.run(&["new", "fresh", "--chat"]).code(0);
+    pkg.run_hub(&hub, &["push", "fresh"]).code(0);
+    assert_eq!(last_template(&hub, "fresh"), "{input}");
+}

@@ -31,11 +31,21 @@
 //! starts without a header and has one further down is refused (start it with
 //! `=== system ===`), so every text reads one way only.
 //!
+//! **Final newline.** Editors end a file with a newline; in the sectioned form that
+//! newline ends the file, it is not part of the last message. prompt-sync writes every
+//! sectioned text with one (so a last message that ends in a newline is followed by a
+//! second), and reading removes one final newline, unless the line before it is a
+//! header (then it is that header's, as in `=== placeholder: history ===` followed by a
+//! newline, written by earlier versions without the final newline). A file that does
+//! not end in a newline reads as it is, and keeps that form when rewritten, as long as
+//! its last message does not end in a newline (which would read as the final one). The
+//! plain form is exact: its whole text is the message, newlines included, as the
+//! original tool sends it.
+//!
 //! Consequences: a message whose text is empty is written as its header followed by
-//! one empty line; a placeholder is its header followed by one empty line (or the end
-//! of the file). A text file with a trailing newline keeps it as part of the last
-//! message. `render(parse(x)) == x` for every `x` that parses, and
-//! `parse(render(m)) == m` for every valid `m`.
+//! one empty line; a placeholder is its header followed by one empty line.
+//! `render_in(parse(x), form_of(x)) == x` for every `x` that parses, and
+//! `parse(render_in(m, form)) == m` for every valid `m` and any form.
 
 use std::fmt;
 
@@ -128,32 +138,51 @@ fn header_line(m: &ChatMessage) -> Result<String, ChatTextError> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Form {
     /// Sections, each starting with a header line (the module doc).
-    Sectioned,
+    Sectioned {
+        /// The file ends with a newline that is not part of the last message (how
+        /// prompt-sync writes it); `false` for a file written without one.
+        final_newline: bool,
+    },
     /// The text of the one system message alone (the original tool's form).
     Plain,
 }
 
 impl Form {
+    /// The sectioned form prompt-sync writes: with the final newline.
+    pub const SECTIONED: Form = Form::Sectioned {
+        final_newline: true,
+    };
+
     /// The form prompt-sync writes a new prompt in: plain when it is one system
     /// message that the plain form can hold, sectioned otherwise.
     pub fn for_new(messages: &[ChatMessage]) -> Form {
         if plain_content(messages).is_some() {
             Form::Plain
         } else {
-            Form::Sectioned
+            Form::SECTIONED
         }
     }
 }
 
 /// The form of an existing cache text: sectioned when it is empty or starts with a
-/// header line, plain otherwise.
+/// header line (with a final newline when it ends in one that does not end a header
+/// line), plain otherwise.
 pub fn form_of(text: &str) -> Form {
     let first = text.split('\n').next().unwrap_or("");
     if text.is_empty() || is_header(first) {
-        Form::Sectioned
+        Form::Sectioned {
+            final_newline: final_newline(text).is_some(),
+        }
     } else {
         Form::Plain
     }
+}
+
+/// `text` without its final newline, when it ends in one that is not a header's.
+fn final_newline(text: &str) -> Option<&str> {
+    let body = text.strip_suffix('\n')?;
+    let last_line = body.rsplit('\n').next().unwrap_or(body);
+    (!is_header(last_line)).then_some(body)
 }
 
 /// The system text of `messages` when the plain form can hold them: one system
@@ -177,16 +206,38 @@ fn looks_like_header(line: &str) -> bool {
     is_header(line.trim_start_matches('\\')) || is_header(line.trim_end_matches('\r'))
 }
 
-/// Writes messages in `form`: plain when asked for and possible, else sectioned.
+/// Writes messages in `form`: plain when asked for and possible, else sectioned. A
+/// sectioned text asked for without the final newline gets one anyway when its last
+/// message ends in a newline (read back, that newline would be the final one).
 pub fn render_in(messages: &[ChatMessage], form: Form) -> Result<String, ChatTextError> {
-    match (form, plain_content(messages)) {
-        (Form::Plain, Some(content)) => Ok(content.to_owned()),
-        _ => render(messages),
+    if let (Form::Plain, Some(content)) = (form, plain_content(messages)) {
+        return Ok(content.to_owned());
     }
+    let mut out = render_sections(messages)?;
+    let ambiguous = matches!(
+        messages.last(),
+        Some(ChatMessage::Message { content, .. }) if content.ends_with('\n')
+    );
+    let terminate = !matches!(
+        form,
+        Form::Sectioned {
+            final_newline: false
+        }
+    ) || ambiguous;
+    if terminate && !messages.is_empty() {
+        out.push('\n');
+    }
+    Ok(out)
 }
 
-/// Writes messages in the sectioned text format.
+/// Writes messages in the sectioned text format, as prompt-sync writes a new file
+/// (with the final newline).
 pub fn render(messages: &[ChatMessage]) -> Result<String, ChatTextError> {
+    render_in(messages, Form::SECTIONED)
+}
+
+/// The sections alone, joined by newlines.
+fn render_sections(messages: &[ChatMessage]) -> Result<String, ChatTextError> {
     let mut out = String::new();
     for (i, m) in messages.iter().enumerate() {
         if i > 0 {
@@ -214,10 +265,11 @@ pub fn parse(text: &str) -> Result<Vec<ChatMessage>, ChatTextError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let lines: Vec<&str> = text.split('\n').collect();
     if form_of(text) == Form::Plain {
+        let lines: Vec<&str> = text.split('\n').collect();
         return parse_plain(text, &lines);
     }
+    let lines: Vec<&str> = final_newline(text).unwrap_or(text).split('\n').collect();
     let mut messages = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -336,7 +388,7 @@ mod tests {
         let text = render(&m).unwrap();
         assert_eq!(
             text,
-            "=== system ===\nYou are a helpful assistant named {name}.\n=== placeholder: history ===\n\n=== human ===\n{question}"
+            "=== system ===\nYou are a helpful assistant named {name}.\n=== placeholder: history ===\n\n=== human ===\n{question}\n"
         );
         assert_eq!(parse(&text).unwrap(), m);
     }
@@ -350,7 +402,7 @@ mod tests {
         let text = render(&m).unwrap();
         assert_eq!(
             text,
-            "=== human ===\nbefore\n\\=== human ===\n\\\\=== ai ===\n=== Examples ===\n=====\nafter\n"
+            "=== human ===\nbefore\n\\=== human ===\n\\\\=== ai ===\n=== Examples ===\n=====\nafter\n\n"
         );
         assert_eq!(parse(&text).unwrap(), m);
     }
@@ -365,7 +417,7 @@ mod tests {
         let text = render(&m).unwrap();
         assert_eq!(
             text,
-            "=== role: critic ===\n\n=== ai ===\n\n\n=== role: system ===\nx"
+            "=== role: critic ===\n\n=== ai ===\n\n\n=== role: system ===\nx\n"
         );
         assert_eq!(parse(&text).unwrap(), m);
     }
@@ -380,7 +432,16 @@ mod tests {
                 variable: "scratch".into()
             }
         );
-        assert_eq!(render(&m).unwrap(), text);
+        // Written by an earlier version without the final newline: the newline there
+        // is the placeholder's empty line, and the file keeps its form.
+        assert_eq!(
+            form_of(text),
+            Form::Sectioned {
+                final_newline: false
+            }
+        );
+        assert_eq!(render_in(&m, form_of(text)).unwrap(), text);
+        assert_eq!(render(&m).unwrap(), format!("{text}\n"));
     }
 
     #[test]
@@ -407,9 +468,9 @@ mod tests {
         assert_eq!(form_of(&text), Form::Plain);
         assert_eq!(parse(&text).unwrap(), system);
         // An existing sectioned file stays sectioned.
-        let sectioned = render_in(&system, Form::Sectioned).unwrap();
-        assert_eq!(sectioned, "=== system ===\nYou write tests.\nBe brief.\n");
-        assert_eq!(form_of(&sectioned), Form::Sectioned);
+        let sectioned = render_in(&system, Form::SECTIONED).unwrap();
+        assert_eq!(sectioned, "=== system ===\nYou write tests.\nBe brief.\n\n");
+        assert_eq!(form_of(&sectioned), Form::SECTIONED);
         // What the plain form cannot hold is written with sections.
         for m in [
             vec![msg(Role::Human, "hi")],
@@ -418,7 +479,7 @@ mod tests {
             vec![msg(Role::System, "x\n=== human ===\ny")],
             vec![msg(Role::System, "x\n\\=== ai ===")],
         ] {
-            assert_eq!(Form::for_new(&m), Form::Sectioned, "{m:?}");
+            assert_eq!(Form::for_new(&m), Form::SECTIONED, "{m:?}");
             let text = render_in(&m, Form::Plain).unwrap();
             assert_eq!(text, render(&m).unwrap());
             assert_eq!(parse(&text).unwrap(), m);
@@ -428,6 +489,51 @@ mod tests {
         assert!(e.message.contains("line 2 reads as a header"), "{e}");
         let e = parse("intro\n=== human ===\r\nx").unwrap_err();
         assert!(e.message.contains("Windows line endings"), "{e}");
+    }
+
+    #[test]
+    fn the_final_newline_ends_the_file_not_the_last_message() {
+        let m = |last: &str| vec![msg(Role::System, "s"), msg(Role::Human, last)];
+        // An editor's final newline is not part of the last message.
+        assert_eq!(
+            parse("=== system ===\ns\n=== human ===\n{q}\n").unwrap(),
+            m("{q}")
+        );
+        // A last message that ends in a newline is written with a second one.
+        let text = render(&m("{q}\n")).unwrap();
+        assert_eq!(text, "=== system ===\ns\n=== human ===\n{q}\n\n");
+        assert_eq!(parse(&text).unwrap(), m("{q}\n"));
+        // A file without the final newline (an earlier version's) reads as it is and
+        // keeps its form, unless its last message ends in a newline.
+        let old = "=== system ===\ns\n=== human ===\n{q}";
+        assert_eq!(
+            form_of(old),
+            Form::Sectioned {
+                final_newline: false
+            }
+        );
+        assert_eq!(parse(old).unwrap(), m("{q}"));
+        assert_eq!(render_in(&m("{q}"), form_of(old)).unwrap(), old);
+        assert_eq!(
+            render_in(&m("{q}\n"), form_of(old)).unwrap(),
+            "=== system ===\ns\n=== human ===\n{q}\n\n"
+        );
+        // An empty last message and a placeholder last, with and without it.
+        for text in [
+            "=== human ===\n",
+            "=== human ===\n\n",
+            "=== placeholder: h ===\n",
+            "=== placeholder: h ===\n\n",
+        ] {
+            let parsed = parse(text).unwrap();
+            assert_eq!(parsed.len(), 1, "{text:?}");
+            assert_eq!(render_in(&parsed, form_of(text)).unwrap(), text);
+        }
+        // The plain form is exact: its newline is the message's.
+        assert_eq!(
+            parse("You are X.\n").unwrap(),
+            vec![msg(Role::System, "You are X.\n")]
+        );
     }
 
     #[test]

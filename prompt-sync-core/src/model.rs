@@ -109,7 +109,7 @@ impl PromptModel {
     /// form [`chat_text::Form::for_new`] chooses).
     pub fn to_cache_text(&self) -> Result<String, ChatTextError> {
         let form = match &self.body {
-            PromptBody::Text(_) => chat_text::Form::Sectioned,
+            PromptBody::Text(_) => chat_text::Form::SECTIONED,
             PromptBody::Chat(messages) => chat_text::Form::for_new(messages),
         };
         self.to_cache_text_in(form)

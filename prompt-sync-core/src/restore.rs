@@ -50,8 +50,14 @@ impl Store {
                 let model = from_manifest(manifest).map_err(|e| {
                     restore_error(name, format!("its recorded manifest cannot be read: {e}"))
                 })?;
-                // The synced text was written in one of the two forms of a chat text.
-                [Form::Plain, Form::Sectioned]
+                // The synced text was written in one of the forms of a chat text.
+                [
+                    Form::Plain,
+                    Form::SECTIONED,
+                    Form::Sectioned {
+                        final_newline: false,
+                    },
+                ]
                     .into_iter()
                     .filter_map(|form| model.to_cache_text_in(form).ok())
                     .find(|text| sha256_hex(text.as_bytes()) == base)

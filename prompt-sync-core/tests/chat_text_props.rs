@@ -323,7 +323,7 @@ proptest! {
 fn content_that_is_exactly_a_header_is_escaped() {
     let m = vec![msg(Role::Human, "=== human ===")];
     let text = render(&m).unwrap();
-    assert_eq!(text, "=== human ===\n\\=== human ===");
+    assert_eq!(text, "=== human ===\n\\=== human ===\n");
     assert!(text.lines().any(|l| l == "\\=== human ==="), "{text:?}");
     assert_eq!(parse(&text).unwrap(), m);
 }
@@ -332,7 +332,7 @@ fn content_that_is_exactly_a_header_is_escaped() {
 fn content_with_one_escaped_header_gets_two_backslashes() {
     let m = vec![msg(Role::Ai, "\\=== ai ===")];
     let text = render(&m).unwrap();
-    assert_eq!(text, "=== ai ===\n\\\\=== ai ===");
+    assert_eq!(text, "=== ai ===\n\\\\=== ai ===\n");
     assert_eq!(parse(&text).unwrap(), m);
 }
 
@@ -349,7 +349,7 @@ fn every_header_kind_in_content_is_escaped() {
             let line = format!("{}{header}", "\\".repeat(n));
             let m = vec![msg(Role::System, &format!("a\n{line}\nb"))];
             let text = render(&m).unwrap();
-            assert_eq!(text, format!("=== system ===\na\n\\{line}\nb"));
+            assert_eq!(text, format!("=== system ===\na\n\\{line}\nb\n"));
             assert_eq!(parse(&text).unwrap(), m);
         }
     }
@@ -361,7 +361,7 @@ fn near_headers_are_left_alone() {
         "=== Examples ===\n===\n=== human\n === human ===\n=== human ===\r\n=== role:  x ===";
     let m = vec![msg(Role::Human, content)];
     let text = render(&m).unwrap();
-    assert_eq!(text, format!("=== human ===\n{content}"));
+    assert_eq!(text, format!("=== human ===\n{content}\n"));
     assert_eq!(parse(&text).unwrap(), m);
 }
 
@@ -381,7 +381,7 @@ fn empty_contents_and_trailing_newlines_round_trip() {
     let text = render(&m).unwrap();
     assert_eq!(
         text,
-        "=== human ===\n\n=== placeholder: history ===\n\n=== ai ===\nx\n\n=== role: critic ===\n\n\n\n=== placeholder: end ===\n"
+        "=== human ===\n\n=== placeholder: history ===\n\n=== ai ===\nx\n\n=== role: critic ===\n\n\n\n=== placeholder: end ===\n\n"
     );
     assert_eq!(parse(&text).unwrap(), m);
 }
