@@ -31,11 +31,14 @@ fn every_case_matches_langchain() {
     let mut tally = std::collections::BTreeMap::new();
     for case in &cases {
         match check(case) {
-            Ok(how) => *tally.entry(how).or_insert(0) += 1,
+            Ok(how) => *tally.entry((case.group.as_str(), how)).or_insert(0) += 1,
             Err(e) => failures.push(format!("{}: {e}", case.id())),
         }
     }
-    eprintln!("{} cases: {tally:?}", cases.len());
+    eprintln!("{} cases:", cases.len());
+    for ((group, how), n) in &tally {
+        eprintln!("  {group}: {how:?} {n}");
+    }
     assert!(
         failures.is_empty(),
         "{} case(s) differ:\n{}",

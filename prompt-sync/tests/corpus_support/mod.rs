@@ -63,7 +63,7 @@ pub fn corpus_dir() -> PathBuf {
 /// Every case, in file order.
 pub fn load_cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    for group in ["fstring", "mustache", "chat", "fuzz"] {
+    for group in ["fstring", "mustache", "chat", "fuzz", "spec"] {
         let path = corpus_dir().join(format!("{group}.json"));
         let doc: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(doc["langchain_core"], "1.8.3", "{}", path.display());
