@@ -7,10 +7,14 @@
 //!   string).
 //! - Where LangChain raises, prompt-sync must return an error.
 //! - Where the case names a deliberate divergence, prompt-sync must return an error.
-//! - Where LangChain renders but prompt-sync's strict variable check refuses (a missing
-//!   mustache variable LangChain renders empty, an extra variable LangChain ignores),
-//!   the runtime API must report exactly that, and the renderer underneath must still
-//!   produce LangChain's output.
+//! - Values with keys the prompt does not use: the JSON API ignores them and renders
+//!   LangChain's output (a context, as LangChain takes it); the string API refuses them
+//!   as unknown variables.
+//! - Where LangChain's `format` renders a missing variable (mustache renders it empty),
+//!   the runtime API must report it missing, as LangChain's `invoke` does, and the
+//!   renderer underneath must still produce `format`'s output.
+//! - Where the case records LangChain's `invoke` (the mustache spec's cases), the JSON
+//!   API must do what it did: the same output, or an error.
 //! - `input_variables` must equal LangChain's.
 
 #![cfg(feature = "json")]
@@ -52,11 +56,15 @@ fn every_case_matches_langchain() {
 enum Agreed {
     /// Same output through the runtime API.
     Output,
+    /// Same output through the JSON API, given keys the prompt does not use (ignored,
+    /// as LangChain ignores them; the string API refuses them).
+    OutputExtraKeys,
     /// Both refuse.
     Error,
     /// prompt-sync refuses deliberately (the case names why).
     Divergence,
-    /// The strict variable check refuses; the renderer underneath gives LangChain's output.
+    /// A variable is missing: prompt-sync refuses (as LangChain's `invoke` does), and the
+    /// renderer underneath gives the output of LangChain's `format`.
     StrictOutput,
 }
 
@@ -177,10 +185,28 @@ fn check(case: &Case) -> Result<Agreed, String> {
     let (prompt, plan) = runtime_prompt(case);
     let json = render_json(&prompt, &case.values);
     let strings = render_strings(&prompt, &case.values);
-    if let Some(strings) = &strings
-        && strings.as_ref().map_err(|e| e.kind()) != json.as_ref().map_err(|e| e.kind())
-    {
-        return Err(format!("string API {strings:?} != JSON API {json:?}"));
+    let names: Vec<&str> = case
+        .values
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    // A name the prompt does not use: the string API refuses it (a typo), the JSON API
+    // ignores it (a context), as LangChain does.
+    let unknown = match plan.check_vars(names.iter().copied()) {
+        Err(VarsProblem::Unknown(name)) if plan.problem.is_none() => Some(name),
+        _ => None,
+    };
+    if let Some(strings) = &strings {
+        let strings = strings.as_ref().map_err(|e| e.kind());
+        let agree = match &unknown {
+            Some(name) => strings == Err(&RenderErrorKind::Unknown(name.clone())),
+            None => strings == json.as_ref().map_err(|e| e.kind()),
+        };
+        if !agree {
+            return Err(format!(
+                "string API {strings:?}, JSON API {json:?} (unknown name: {unknown:?})"
+            ));
+        }
     }
     if plan.problem.is_none()
         && let Some(expected) = &case.input_variables
@@ -197,6 +223,17 @@ fn check(case: &Case) -> Result<Agreed, String> {
             Ok(o) => Err(format!("expected a refusal ({why}), rendered {o:?}")),
         };
     }
+    // LangChain's `invoke` (recorded for the spec's cases) is what the JSON API does:
+    // the same output, or both refuse (a missing variable, values that are no object).
+    match (&case.invoke, &json) {
+        (None, _) | (Some(Expected::Error(_)), Err(_)) => {}
+        (Some(Expected::Output(s)), Ok(Outcome::Text(got))) if s == got => {}
+        (Some(invoke), _) => {
+            return Err(format!(
+                "LangChain's invoke gave {invoke:?}, format_json {json:?}"
+            ));
+        }
+    }
     let Some(expected) = expected_outcome(case) else {
         return match json {
             Err(_) => Ok(Agreed::Error),
@@ -206,19 +243,14 @@ fn check(case: &Case) -> Result<Agreed, String> {
             )),
         };
     };
-    let names: Vec<&str> = case
-        .values
-        .as_object()
-        .map(|m| m.keys().map(String::as_str).collect())
-        .unwrap_or_default();
     if plan.problem.is_none()
-        && let Err(problem) = plan.check_vars(names.iter().copied())
+        && let Err(problem) = plan.check_context(names.iter().copied())
     {
-        // prompt-sync is stricter than LangChain's `format` here: the API must say so,
-        // and the renderer underneath must still agree with LangChain.
+        // prompt-sync refuses a missing variable that LangChain's `format` renders
+        // empty (its `invoke` refuses it too): the API must say so, and the renderer
+        // underneath must still agree with LangChain.
         let kind_matches = match (&problem, json.as_ref().map_err(|e| e.kind())) {
             (VarsProblem::Missing(m), Err(RenderErrorKind::Missing(k))) => m == k,
-            (VarsProblem::Unknown(u), Err(RenderErrorKind::Unknown(k))) => u == k,
             _ => false,
         };
         if !kind_matches {
@@ -236,6 +268,7 @@ fn check(case: &Case) -> Result<Agreed, String> {
         };
     }
     match json {
+        Ok(got) if got == expected && unknown.is_some() => Ok(Agreed::OutputExtraKeys),
         Ok(got) if got == expected => Ok(Agreed::Output),
         other => Err(format!("got {other:?}, LangChain {expected:?}")),
     }
