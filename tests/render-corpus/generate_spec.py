@@ -25,8 +25,11 @@ the spec's `data` as values, and records, as `generate.py` does:
   input variable where `format` renders it empty, and takes the whole `data` as is);
 - `spec`: the spec's file, name, description and expected output, and
   `langchain_matches_spec` (LangChain's `format` output equals the spec's);
-- `divergence` (when set): prompt-sync deliberately refuses what LangChain renders (the
-  reason is the value); the Rust test expects an error there.
+- `divergence` (when set): prompt-sync deliberately refuses what LangChain's `format`
+  renders (the reason is the value: a partial tag, a missing variable); the Rust test
+  expects an error there;
+- `spec.langchain_differs`: why LangChain's output is not the spec's (`SPEC_DIFFERENCES`
+  below; the script fails when the list and the outputs disagree).
 """
 
 import json
@@ -44,6 +47,32 @@ SPEC_DIR = os.path.join(HERE, "mustache-spec")
 SPEC_FILES = ["comments", "delimiters", "interpolation", "inverted", "sections"]
 
 PARTIALS_NOT_RENDERED = "mustache partials are refused (LangChain renders them empty)"
+MISSING_REFUSED = (
+    "a missing variable is an error (LangChain's format renders it empty; its invoke "
+    "refuses it too)"
+)
+
+# Where LangChain's output is not the spec's, and why (the script checks this list).
+NOT_A_MAPPING = (
+    "the data is not an object: a LangChain prompt takes a mapping of variables "
+    "(TypeError), and so does format_json"
+)
+PARTIALS_EMPTY = "LangChain's PromptTemplate takes no partials: {{>include}} renders empty"
+SPEC_DIFFERENCES = {
+    "delimiters-partial-inheritence": PARTIALS_EMPTY,
+    "delimiters-post-partial-behavior": PARTIALS_EMPTY,
+    "interpolation-dotted-names-context-precedence": (
+        "LangChain's chevron fork looks the whole dotted name up in each scope in turn: "
+        "`b.c` fails in `a` (whose `b` has no `c`) and is found in the outer scope; the "
+        "spec resolves `b` in the innermost scope that has it and renders empty"
+    ),
+    "interpolation-implicit-iterators-basic-interpolation": NOT_A_MAPPING,
+    "interpolation-implicit-iterators-html-escaping": NOT_A_MAPPING,
+    "interpolation-implicit-iterators-triple-mustache": NOT_A_MAPPING,
+    "interpolation-implicit-iterators-ampersand": NOT_A_MAPPING,
+    "interpolation-implicit-iterators-basic-integer-interpolation": NOT_A_MAPPING,
+    "sections-implicit-iterator-root-level": NOT_A_MAPPING,
+}
 
 
 def slug(text):
@@ -80,6 +109,9 @@ def run(file, test):
     else:
         case["manifest"] = dumpd(prompt)
         case["input_variables"] = list(prompt.input_variables)
+        if isinstance(data, dict) and not case["divergence"]:
+            if any(v not in data for v in prompt.input_variables):
+                case["divergence"] = MISSING_REFUSED
         # A spec `data` that is not a mapping: Python refuses `**data` (TypeError).
         case["expected"] = outcome(lambda: prompt.format(**data))
         case["invoke"] = outcome(lambda: prompt.invoke(data).to_string())
@@ -91,6 +123,7 @@ def run(file, test):
         "expected": test["expected"],
         "partials": test.get("partials"),
         "langchain_matches_spec": got == test["expected"],
+        "langchain_differs": SPEC_DIFFERENCES.get(case["name"]),
     }
     return case
 
@@ -115,6 +148,7 @@ def main():
         json.dump(doc, fh, ensure_ascii=False, indent=1)
         fh.write("\n")
     differ = [c["name"] for c in cases if not c["spec"]["langchain_matches_spec"]]
+    assert set(differ) == set(SPEC_DIFFERENCES), set(differ) ^ set(SPEC_DIFFERENCES)
     print(f"{path}: {len(cases)} cases; LangChain's format differs from the spec in {len(differ)}", file=sys.stderr)
     for name in differ:
         print(f"  {name}", file=sys.stderr)
