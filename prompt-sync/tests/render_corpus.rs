@@ -1,5 +1,6 @@
 //! The differential corpus: every case of `tests/render-corpus/*.json` (outputs
-//! produced by langchain-core, see `generate.py` there) rendered by prompt-sync's
+//! produced by langchain-core, see `generate.py` and, for the mustache spec's
+//! cases, `generate_spec.py` there) rendered by prompt-sync's
 //! runtime API, from the manifest LangChain serialized for it.
 //!
 //! - An output LangChain produced must be produced byte for byte (by `format_json` /
