@@ -132,7 +132,8 @@ impl<'a> PromptPlan<'a> {
     }
 
     /// Checks the names a caller gives: each known and given once, and every
-    /// [`variables`](Self::variables) entry among them.
+    /// [`variables`](Self::variables) entry among them. For values given one by one
+    /// (`format(&[…])`, `prompt!`), where an unknown name is a typo.
     pub fn check_vars<'g>(
         &self,
         given: impl IntoIterator<Item = &'g str>,
@@ -147,6 +148,22 @@ impl<'a> PromptPlan<'a> {
             }
             seen.push(name);
         }
+        self.missing(&seen)
+    }
+
+    /// Checks the keys of a context (a JSON object of values, as LangChain's `invoke`
+    /// takes it): every [`variables`](Self::variables) entry among them. Other keys
+    /// are not an error, as in LangChain: they stay in the context, unused unless the
+    /// template prints the context itself (`{{.}}`).
+    pub fn check_context<'g>(
+        &self,
+        given: impl IntoIterator<Item = &'g str>,
+    ) -> Result<(), VarsProblem> {
+        let seen: Vec<&str> = given.into_iter().collect();
+        self.missing(&seen)
+    }
+
+    fn missing(&self, seen: &[&str]) -> Result<(), VarsProblem> {
         let missing: Vec<String> = self
             .variables
             .iter()
@@ -329,6 +346,16 @@ mod tests {
             Some(&Value::List(Seq::Owned(Vec::new())))
         );
         assert_eq!(plan.check_vars(["q"]), Ok(()));
+        // A context's extra keys are ignored; values given one by one are checked.
+        assert_eq!(plan.check_context(["q", "user"]), Ok(()));
+        assert_eq!(
+            plan.check_vars(["q", "user"]),
+            Err(VarsProblem::Unknown("user".to_owned()))
+        );
+        assert_eq!(
+            plan.check_context(["user"]),
+            Err(VarsProblem::Missing(vec!["q".to_owned()]))
+        );
         let ctx = plan.context([("q", Value::str("x"))]);
         let Part::Template(t) = &plan.parts[0] else {
             panic!("{:?}", plan.parts[0]);

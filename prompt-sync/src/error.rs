@@ -19,7 +19,8 @@ pub struct RenderError {
 pub enum RenderErrorKind {
     /// Variables the prompt needs were not given.
     Missing(Vec<String>),
-    /// A variable the prompt does not use was given (often a typo).
+    /// A variable the prompt does not use was given (often a typo); only where values
+    /// are given one by one (`format`, `messages_with`), not by the JSON forms.
     Unknown(String),
     /// A variable was given twice.
     Duplicate(String),

@@ -13,13 +13,26 @@ use crate::{Prompt, PromptKind};
 /// The messages given for a placeholder.
 pub(crate) type Given<'v> = (&'v str, Cow<'v, [Message]>);
 
+/// How the names of the values given are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// Values given one by one (`format(&[…])`, `messages_with`): each must be a name
+    /// the prompt uses, given once (a misspelt name is a bug).
+    Exact,
+    /// A context (a JSON object), as LangChain's `invoke` takes it: keys the prompt
+    /// does not use are ignored.
+    Context,
+}
+
 impl Prompt {
     /// Renders a text prompt with string values, exactly as LangChain's
     /// `PromptTemplate.format` would.
     ///
     /// Every variable of the prompt must be given, once, and nothing else (partial
-    /// variables from the hub may be overridden). Values are inserted as they are:
-    /// f-string format specs apply to them, mustache escapes `&`, `<`, `>` and `"`.
+    /// variables from the hub may be overridden): a name the prompt does not use is
+    /// a typo here (`format_json` takes a whole context instead, and ignores its other
+    /// keys). Values are inserted as they are: f-string format specs apply to them,
+    /// mustache escapes `&`, `<`, `>` and `"`.
     ///
     /// ```
     /// const SUMMARIZER: prompt_sync::Prompt = prompt_sync::prompt!("doc-summarizer");
@@ -32,7 +45,7 @@ impl Prompt {
     ///
     /// A chat prompt is an error here: use [`format_messages`](Self::format_messages).
     pub fn format(&self, vars: &[(&str, &str)]) -> Result<String, RenderError> {
-        self.format_values(string_values(vars))
+        self.format_values(string_values(vars), Names::Exact)
     }
 
     /// Renders a chat prompt with string values, as LangChain's
@@ -44,7 +57,7 @@ impl Prompt {
     /// (`prompt.messages_with(&vars).placeholder("history", &history).format()`). Here,
     /// an optional placeholder adds no messages and a required one is reported missing.
     pub fn format_messages(&self, vars: &[(&str, &str)]) -> Result<Vec<Message>, RenderError> {
-        self.render_messages(string_values(vars), Vec::new())
+        self.render_messages(string_values(vars), Vec::new(), Names::Exact)
     }
 
     /// Starts a chat render with string values; add placeholder messages with
@@ -64,11 +77,12 @@ impl Prompt {
     pub(crate) fn format_values<'v>(
         &self,
         vars: Vec<(&'v str, Value<'v>)>,
+        names: Names,
     ) -> Result<String, RenderError> {
         if self.kind() == PromptKind::Chat {
             return Err(self.error(RenderErrorKind::ChatPrompt));
         }
-        let mut messages = self.render_messages(vars, Vec::new())?;
+        let mut messages = self.render_messages(vars, Vec::new(), names)?;
         Ok(messages.pop().map(|m| m.content).unwrap_or_default())
     }
 
@@ -77,18 +91,22 @@ impl Prompt {
         &self,
         vars: Vec<(&'v str, Value<'v>)>,
         mut given: Vec<Given<'v>>,
+        names: Names,
     ) -> Result<Vec<Message>, RenderError> {
         let compiled = self.compiled();
         let plan = &compiled.plan;
         if let Some(problem) = &plan.problem {
             return Err(self.error(RenderErrorKind::Unrenderable(problem.to_string())));
         }
-        let names = vars
+        let given_names = vars
             .iter()
             .map(|(k, _)| *k)
             .chain(given.iter().map(|(k, _)| *k));
-        plan.check_vars(names)
-            .map_err(|p| RenderError::from_vars(self.name(), self.variables(), p))?;
+        match names {
+            Names::Exact => plan.check_vars(given_names),
+            Names::Context => plan.check_context(given_names),
+        }
+        .map_err(|p| RenderError::from_vars(self.name(), self.variables(), p))?;
         for (name, _) in &given {
             if placeholder(compiled, name).is_none() {
                 return Err(self.wrong_value(name, "is not a placeholder: give it text"));
@@ -247,7 +265,7 @@ impl<'v> FormatMessages<'_, 'v> {
     /// Renders the messages.
     pub fn format(self) -> Result<Vec<Message>, RenderError> {
         self.prompt
-            .render_messages(string_values(self.vars), self.placeholders)
+            .render_messages(string_values(self.vars), self.placeholders, Names::Exact)
     }
 }
 

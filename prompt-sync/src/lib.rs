@@ -41,9 +41,11 @@
 //!
 //! f-string and mustache templates render byte for byte as `langchain-core` renders
 //! them (checked against a corpus generated with langchain-core 1.8.3); jinja2 is
-//! never rendered (a clear error). Every form checks the variables: a missing, unknown
-//! or repeated variable is an error naming the prompt and the variables it takes; the
-//! `prompt!("name", var = …)` form reports it at compile time.
+//! never rendered (a clear error). Every form checks the variables: a missing variable
+//! is an error naming the prompt and the variables it takes, and so are an unknown or
+//! repeated one where values are given one by one; the `prompt!("name", var = …)` form
+//! reports these at compile time. The JSON forms take a context, as LangChain's
+//! `invoke` does: keys the prompt does not use are ignored.
 //!
 //! # Features
 //!

@@ -140,6 +140,68 @@ fn json_values_render_sections_and_placeholders() {
 }
 
 #[test]
+fn json_values_are_a_context_whose_other_keys_are_ignored() {
+    // A whole state object serialised to JSON: keys the prompt does not use are
+    // ignored, as LangChain's `invoke` ignores them.
+    let state = serde_json::json!({
+        "user": {"name": "Ada", "id": 7},
+        "items": [{"title": "a", "seen": true}],
+        "session": "s-1",
+        "retries": 0,
+    });
+    assert_eq!(DIGEST.format_json(&state).unwrap(), "Hello Ada!\n- a\n");
+    let text = SUMMARIZER
+        .format_json(&serde_json::json!({"style": "plain", "text": "x", "tone": "z"}))
+        .unwrap();
+    assert_eq!(
+        text,
+        "Summarize the following text in a plain style:\n\nx\n"
+    );
+    let messages = SUPPORT
+        .format_messages_json(&serde_json::json!({
+            "name": "Ada", "question": "Where?", "history": [], "ticket": 42,
+        }))
+        .unwrap();
+    assert_eq!(
+        messages,
+        [
+            Message::system("You are Ada, a support assistant."),
+            Message::human("Where?"),
+        ]
+    );
+    // A missing variable is still an error, named as such.
+    let e = DIGEST
+        .format_json(&serde_json::json!({"user": {"name": "Ada"}, "session": "s-1"}))
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &RenderErrorKind::Missing(vec!["items".to_owned()])
+    );
+    let e = SUPPORT
+        .format_messages_json(&serde_json::json!({"name": "Ada", "history": [], "ticket": 42}))
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &RenderErrorKind::Missing(vec!["question".to_owned()])
+    );
+    // Values given one by one stay strict: there, an unused name is a typo.
+    let e = SUMMARIZER
+        .format(&[("style", "plain"), ("text", "x"), ("tone", "z")])
+        .unwrap_err();
+    assert_eq!(e.kind(), &RenderErrorKind::Unknown("tone".to_owned()));
+    let e = SUPPORT
+        .messages_with(&[("name", "Ada"), ("question", "Where?"), ("ticket", "42")])
+        .placeholder("history", &[])
+        .format()
+        .unwrap_err();
+    assert_eq!(e.kind(), &RenderErrorKind::Unknown("ticket".to_owned()));
+    let e = SUPPORT
+        .format_messages(&[("name", "Ada"), ("question", "Where?"), ("ticket", "42")])
+        .unwrap_err();
+    assert_eq!(e.kind(), &RenderErrorKind::Unknown("ticket".to_owned()));
+}
+
+#[test]
 fn the_macro_takes_any_display_expression() {
     let style = String::from("plain");
     let text = format!("{} words", 3);

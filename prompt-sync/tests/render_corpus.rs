@@ -1,5 +1,6 @@
 //! The differential corpus: every case of `tests/render-corpus/*.json` (outputs
-//! produced by langchain-core, see `generate.py` there) rendered by prompt-sync's
+//! produced by langchain-core, see `generate.py` and, for the mustache spec's
+//! cases, `generate_spec.py` there) rendered by prompt-sync's
 //! runtime API, from the manifest LangChain serialized for it.
 //!
 //! - An output LangChain produced must be produced byte for byte (by `format_json` /
@@ -7,10 +8,14 @@
 //!   string).
 //! - Where LangChain raises, prompt-sync must return an error.
 //! - Where the case names a deliberate divergence, prompt-sync must return an error.
-//! - Where LangChain renders but prompt-sync's strict variable check refuses (a missing
-//!   mustache variable LangChain renders empty, an extra variable LangChain ignores),
-//!   the runtime API must report exactly that, and the renderer underneath must still
-//!   produce LangChain's output.
+//! - Values with keys the prompt does not use: the JSON API ignores them and renders
+//!   LangChain's output (a context, as LangChain takes it); the string API refuses them
+//!   as unknown variables.
+//! - Where LangChain's `format` renders a missing variable (mustache renders it empty),
+//!   the runtime API must report it missing, as LangChain's `invoke` does, and the
+//!   renderer underneath must still produce `format`'s output.
+//! - Where the case records LangChain's `invoke` (the mustache spec's cases), the JSON
+//!   API must do what it did: the same output, or an error.
 //! - `input_variables` must equal LangChain's.
 
 #![cfg(feature = "json")]
@@ -31,11 +36,14 @@ fn every_case_matches_langchain() {
     let mut tally = std::collections::BTreeMap::new();
     for case in &cases {
         match check(case) {
-            Ok(how) => *tally.entry(how).or_insert(0) += 1,
+            Ok(how) => *tally.entry((case.group.as_str(), how)).or_insert(0) += 1,
             Err(e) => failures.push(format!("{}: {e}", case.id())),
         }
     }
-    eprintln!("{} cases: {tally:?}", cases.len());
+    eprintln!("{} cases:", cases.len());
+    for ((group, how), n) in &tally {
+        eprintln!("  {group}: {how:?} {n}");
+    }
     assert!(
         failures.is_empty(),
         "{} case(s) differ:\n{}",
@@ -49,12 +57,55 @@ fn every_case_matches_langchain() {
 enum Agreed {
     /// Same output through the runtime API.
     Output,
+    /// Same output through the JSON API, given keys the prompt does not use (ignored,
+    /// as LangChain ignores them; the string API refuses them).
+    OutputExtraKeys,
     /// Both refuse.
     Error,
     /// prompt-sync refuses deliberately (the case names why).
     Divergence,
-    /// The strict variable check refuses; the renderer underneath gives LangChain's output.
+    /// A variable is missing: prompt-sync refuses (as LangChain's `invoke` does), and the
+    /// renderer underneath gives the output of LangChain's `format`.
     StrictOutput,
+}
+
+/// The mustache spec's own expected outputs: prompt-sync renders each one, except
+/// where LangChain differs from the spec (recorded, with the reason, by
+/// `generate_spec.py`) or prompt-sync deliberately refuses (the case's divergence).
+#[test]
+fn the_mustache_spec_passes_except_recorded_differences() {
+    let cases: Vec<Case> = load_cases()
+        .into_iter()
+        .filter(|c| c.group == "spec")
+        .collect();
+    assert_eq!(cases.len(), 124);
+    let (mut passes, mut langchain_differs, mut refused) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for case in &cases {
+        let spec = &case.raw["spec"];
+        let want = spec["expected"].as_str().unwrap();
+        let (prompt, _) = runtime_prompt(case);
+        let got = prompt.format_json(&case.values);
+        let passed = got.as_deref().ok() == Some(want);
+        let differs = spec["langchain_differs"].as_str();
+        match (passed, differs, &case.divergence) {
+            (true, None, None) => passes += 1,
+            (false, Some(_), _) => langchain_differs += 1,
+            (false, None, Some(_)) => refused += 1,
+            _ => failures.push(format!(
+                "{}: spec {want:?}, prompt-sync {got:?} (recorded difference: {differs:?}, \
+                 divergence: {:?})",
+                case.id(),
+                case.divergence
+            )),
+        }
+    }
+    eprintln!(
+        "mustache spec: {passes} pass, {langchain_differs} where LangChain differs, \
+         {refused} refused deliberately"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!((passes, langchain_differs, refused), (109, 9, 6));
 }
 
 /// The crate's test cache and the generated macro test are what the corpus gives.
@@ -174,10 +225,28 @@ fn check(case: &Case) -> Result<Agreed, String> {
     let (prompt, plan) = runtime_prompt(case);
     let json = render_json(&prompt, &case.values);
     let strings = render_strings(&prompt, &case.values);
-    if let Some(strings) = &strings
-        && strings.as_ref().map_err(|e| e.kind()) != json.as_ref().map_err(|e| e.kind())
-    {
-        return Err(format!("string API {strings:?} != JSON API {json:?}"));
+    let names: Vec<&str> = case
+        .values
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    // A name the prompt does not use: the string API refuses it (a typo), the JSON API
+    // ignores it (a context), as LangChain does.
+    let unknown = match plan.check_vars(names.iter().copied()) {
+        Err(VarsProblem::Unknown(name)) if plan.problem.is_none() => Some(name),
+        _ => None,
+    };
+    if let Some(strings) = &strings {
+        let strings = strings.as_ref().map_err(|e| e.kind());
+        let agree = match &unknown {
+            Some(name) => strings == Err(&RenderErrorKind::Unknown(name.clone())),
+            None => strings == json.as_ref().map_err(|e| e.kind()),
+        };
+        if !agree {
+            return Err(format!(
+                "string API {strings:?}, JSON API {json:?} (unknown name: {unknown:?})"
+            ));
+        }
     }
     if plan.problem.is_none()
         && let Some(expected) = &case.input_variables
@@ -189,10 +258,32 @@ fn check(case: &Case) -> Result<Agreed, String> {
         ));
     }
     if let Some(why) = &case.divergence {
-        return match json {
-            Err(_) => Ok(Agreed::Divergence),
-            Ok(o) => Err(format!("expected a refusal ({why}), rendered {o:?}")),
+        let error = match &json {
+            Err(e) => e.kind(),
+            Ok(o) => return Err(format!("expected a refusal ({why}), rendered {o:?}")),
         };
+        // A missing variable refused: the renderer underneath still agrees with
+        // LangChain's `format`.
+        if let (RenderErrorKind::Missing(_), Some(expected)) = (error, expected_outcome(case)) {
+            let lenient = lenient_text(plan, &case.values)?;
+            if Outcome::Text(lenient.clone()) != expected {
+                return Err(format!(
+                    "lenient render {lenient:?}, LangChain {expected:?}"
+                ));
+            }
+        }
+        return Ok(Agreed::Divergence);
+    }
+    // LangChain's `invoke` (recorded for the spec's cases) is what the JSON API does:
+    // the same output, or both refuse (a missing variable, values that are no object).
+    match (&case.invoke, &json) {
+        (None, _) | (Some(Expected::Error(_)), Err(_)) => {}
+        (Some(Expected::Output(s)), Ok(Outcome::Text(got))) if s == got => {}
+        (Some(invoke), _) => {
+            return Err(format!(
+                "LangChain's invoke gave {invoke:?}, format_json {json:?}"
+            ));
+        }
     }
     let Some(expected) = expected_outcome(case) else {
         return match json {
@@ -203,19 +294,14 @@ fn check(case: &Case) -> Result<Agreed, String> {
             )),
         };
     };
-    let names: Vec<&str> = case
-        .values
-        .as_object()
-        .map(|m| m.keys().map(String::as_str).collect())
-        .unwrap_or_default();
     if plan.problem.is_none()
-        && let Err(problem) = plan.check_vars(names.iter().copied())
+        && let Err(problem) = plan.check_context(names.iter().copied())
     {
-        // prompt-sync is stricter than LangChain's `format` here: the API must say so,
-        // and the renderer underneath must still agree with LangChain.
+        // prompt-sync refuses a missing variable that LangChain's `format` renders
+        // empty (its `invoke` refuses it too): the API must say so, and the renderer
+        // underneath must still agree with LangChain.
         let kind_matches = match (&problem, json.as_ref().map_err(|e| e.kind())) {
             (VarsProblem::Missing(m), Err(RenderErrorKind::Missing(k))) => m == k,
-            (VarsProblem::Unknown(u), Err(RenderErrorKind::Unknown(k))) => u == k,
             _ => false,
         };
         if !kind_matches {
@@ -233,6 +319,7 @@ fn check(case: &Case) -> Result<Agreed, String> {
         };
     }
     match json {
+        Ok(got) if got == expected && unknown.is_some() => Ok(Agreed::OutputExtraKeys),
         Ok(got) if got == expected => Ok(Agreed::Output),
         other => Err(format!("got {other:?}, LangChain {expected:?}")),
     }

@@ -1297,5 +1297,133 @@ fn fuzz_fuzz_f099() {
     assert_eq!(got, "    ab{");
 }
 
-// 160 corpus cases.
+#[test]
+fn spec_delimiters_pair_behavior() {
+    let got: String = prompt_sync::prompt!("corpus-spec-delimiters-pair-behavior", text = "Hey!");
+    let runtime = prompt_sync::prompt!("corpus-spec-delimiters-pair-behavior").format(&[("text", "Hey!")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "(Hey!)");
+}
+
+#[test]
+fn spec_delimiters_special_characters() {
+    let got: String = prompt_sync::prompt!("corpus-spec-delimiters-special-characters", text = "It worked!");
+    let runtime = prompt_sync::prompt!("corpus-spec-delimiters-special-characters").format(&[("text", "It worked!")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "(It worked!)");
+}
+
+#[test]
+fn spec_interpolation_basic_interpolation() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-basic-interpolation", subject = "world");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-basic-interpolation").format(&[("subject", "world")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "Hello, world!\n");
+}
+
+#[test]
+fn spec_interpolation_no_re_interpolation() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-no-re-interpolation", template = "{{planet}}", planet = "Earth");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-no-re-interpolation").format(&[("template", "{{planet}}"), ("planet", "Earth")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "{{planet}}: Earth");
+}
+
+#[test]
+fn spec_interpolation_html_escaping() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-html-escaping", forbidden = "& \" < >");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-html-escaping").format(&[("forbidden", "& \" < >")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "These characters should be HTML escaped: &amp; &quot; &lt; &gt;\n");
+}
+
+#[test]
+fn spec_interpolation_triple_mustache() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache", forbidden = "& \" < >");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache").format(&[("forbidden", "& \" < >")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "These characters should not be HTML escaped: & \" < >\n");
+}
+
+#[test]
+fn spec_interpolation_ampersand() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-ampersand", forbidden = "& \" < >");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-ampersand").format(&[("forbidden", "& \" < >")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "These characters should not be HTML escaped: & \" < >\n");
+}
+
+#[test]
+fn spec_interpolation_interpolation_surrounding_whitespace() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-interpolation-surrounding-whitespace", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-interpolation-surrounding-whitespace").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "| --- |");
+}
+
+#[test]
+fn spec_interpolation_triple_mustache_surrounding_whitespace() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache-surrounding-whitespace", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache-surrounding-whitespace").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "| --- |");
+}
+
+#[test]
+fn spec_interpolation_ampersand_surrounding_whitespace() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-ampersand-surrounding-whitespace", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-ampersand-surrounding-whitespace").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "| --- |");
+}
+
+#[test]
+fn spec_interpolation_interpolation_standalone() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-interpolation-standalone", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-interpolation-standalone").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "  ---\n");
+}
+
+#[test]
+fn spec_interpolation_triple_mustache_standalone() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache-standalone", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache-standalone").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "  ---\n");
+}
+
+#[test]
+fn spec_interpolation_ampersand_standalone() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-ampersand-standalone", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-ampersand-standalone").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "  ---\n");
+}
+
+#[test]
+fn spec_interpolation_interpolation_with_padding() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-interpolation-with-padding", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-interpolation-with-padding").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "|---|");
+}
+
+#[test]
+fn spec_interpolation_triple_mustache_with_padding() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache-with-padding", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-triple-mustache-with-padding").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "|---|");
+}
+
+#[test]
+fn spec_interpolation_ampersand_with_padding() {
+    let got: String = prompt_sync::prompt!("corpus-spec-interpolation-ampersand-with-padding", string = "---");
+    let runtime = prompt_sync::prompt!("corpus-spec-interpolation-ampersand-with-padding").format(&[("string", "---")]).unwrap();
+    assert_eq!(got, runtime);
+    assert_eq!(got, "|---|");
+}
+
+// 176 corpus cases.
 }

@@ -36,7 +36,10 @@ pub struct Case {
     pub manifest: Option<Json>,
     pub input_variables: Option<Vec<String>>,
     pub divergence: Option<String>,
+    /// What LangChain's `format(**values)` did.
     pub expected: Expected,
+    /// What LangChain's `invoke(values)` did, when the case records it (`spec.json`).
+    pub invoke: Option<Expected>,
 }
 
 impl Case {
@@ -63,30 +66,12 @@ pub fn corpus_dir() -> PathBuf {
 /// Every case, in file order.
 pub fn load_cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    for group in ["fstring", "mustache", "chat", "fuzz"] {
+    for group in ["fstring", "mustache", "chat", "fuzz", "spec"] {
         let path = corpus_dir().join(format!("{group}.json"));
         let doc: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(doc["langchain_core"], "1.8.3", "{}", path.display());
         for raw in doc["cases"].as_array().unwrap() {
-            let expected = &raw["expected"];
-            let expected = if let Some(s) = expected.get("output") {
-                Expected::Output(s.as_str().unwrap().to_owned())
-            } else if let Some(ms) = expected.get("messages") {
-                Expected::Messages(
-                    ms.as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|m| {
-                            (
-                                m["role"].as_str().unwrap().to_owned(),
-                                m["content"].as_str().unwrap().to_owned(),
-                            )
-                        })
-                        .collect(),
-                )
-            } else {
-                Expected::Error(expected["error"].as_str().unwrap().to_owned())
-            };
+            let expected = expected_of(&raw["expected"]);
             cases.push(Case {
                 group: group.to_owned(),
                 name: raw["name"].as_str().unwrap().to_owned(),
@@ -98,11 +83,34 @@ pub fn load_cases() -> Vec<Case> {
                     .map(|a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect()),
                 divergence: raw["divergence"].as_str().map(str::to_owned),
                 expected,
+                invoke: raw.get("invoke").map(expected_of),
                 raw: raw.clone(),
             });
         }
     }
     cases
+}
+
+/// An outcome as the corpus records it: `{"output"}`, `{"messages"}` or `{"error"}`.
+fn expected_of(expected: &Json) -> Expected {
+    if let Some(s) = expected.get("output") {
+        Expected::Output(s.as_str().unwrap().to_owned())
+    } else if let Some(ms) = expected.get("messages") {
+        Expected::Messages(
+            ms.as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    (
+                        m["role"].as_str().unwrap().to_owned(),
+                        m["content"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        Expected::Error(expected["error"].as_str().unwrap().to_owned())
+    }
 }
 
 /// The prompt model: read from LangChain's manifest when it built one, else from the
