@@ -131,9 +131,35 @@ pub fn crash_point(label: &str) {
                 std::thread::sleep(std::time::Duration::from_secs(1));
             }
         }
+        let panic_at = PANIC_AT.get();
+        if let Some(at) = panic_at {
+            let reached = PANIC_REACHED.get() + 1;
+            PANIC_REACHED.set(reached);
+            if reached == at {
+                PANIC_AT.set(None);
+                panic!("prompt-sync fault point {reached} (in-process): {label}");
+            }
+        }
     }
     #[cfg(not(feature = "fault-injection"))]
     let _ = label;
+}
+
+#[cfg(feature = "fault-injection")]
+thread_local! {
+    static PANIC_AT: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+    static PANIC_REACHED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Test-only (`fault-injection`): the `n`-th [`crash_point`] this thread reaches from
+/// now on panics, so a test interrupts the real write path in-process (the files are
+/// left as a killed process leaves them; the lock is released as the dying process's
+/// is). `None` turns it off.
+#[cfg(feature = "fault-injection")]
+#[doc(hidden)]
+pub fn panic_at_crash_point(n: Option<u64>) {
+    PANIC_AT.set(n);
+    PANIC_REACHED.set(0);
 }
 
 /// True for the names of our temporary files (`.<file>.tmp.<pid>.<n>`).

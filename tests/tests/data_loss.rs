@@ -6,8 +6,14 @@
 //! (`engine::plan` + `engine::apply`, default options), sync --auto-push, push
 //! (`engine::push_prompt`, default options), restore of the synced text
 //! (`Store::restore_synced`), restore of a backup (`Store::restore_backup`),
-//! mark-edited alone, and a crash (a sync killed in the middle of its write protocol,
-//! see [`crash`]).
+//! mark-edited alone, `push --force`, `sync --force-pull`, and a crash: a real sync
+//! (plain or `--force-pull`) interrupted at its `N`-th write-protocol point
+//! (`fsio::crash_point`, made to unwind in-process by the `fault-injection` feature),
+//! which leaves the files as a killed process would.
+//!
+//! The outcome of each push and mark-edited is checked too (a push fails only on a
+//! write a crash left half done), and the run as a whole must have pushed, forced,
+//! restored and crashed (so the property cannot pass by never doing them).
 //!
 //! After **every** step it checks:
 //! 1. every text ever written by the user (each local edit) and every text ever
@@ -32,11 +38,10 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use prompt_sync_build::engine::{self, PushOptions, SyncOptions, Target};
+use prompt_sync_build::engine::{self, PushOptions, PushResult, SyncOptions, Target};
 use prompt_sync_build::hub::memory::MemoryHub;
 use prompt_sync_core::hash::sha256_hex;
 use prompt_sync_core::layout::CacheLayout;
-use prompt_sync_core::metadata::PendingWrite;
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{HubRef, PromptName};
 use proptest::prelude::*;
@@ -46,6 +51,7 @@ use serde_json::{Value, json};
 /// What the sequences actually did, for the summary line (and to see that pushes,
 /// crashes and restores really happen).
 static PUSHED: AtomicUsize = AtomicUsize::new(0);
+static FORCED: AtomicUsize = AtomicUsize::new(0);
 static CRASHED: AtomicUsize = AtomicUsize::new(0);
 static RESTORED: AtomicUsize = AtomicUsize::new(0);
 static EDITS: AtomicUsize = AtomicUsize::new(0);
@@ -85,17 +91,6 @@ fn text_manifest(template: &str) -> Value {
 
 const PROMPTS: [&str; 2] = ["a", "b"];
 
-/// Where a simulated crash stops the write protocol of `Store::write`.
-#[derive(Clone, Copy, Debug)]
-enum CrashAt {
-    /// Old text backed up, `.NAME.txt.incoming` written; metadata untouched.
-    IncomingWritten,
-    /// And the metadata carries the `pending_write` marker.
-    MetadataPending,
-    /// And the text is renamed into place; the metadata still pending.
-    TextRenamed,
-}
-
 #[derive(Clone, Debug)]
 enum Op {
     HubCommit(usize),
@@ -112,9 +107,12 @@ enum Op {
         pick: prop::sample::Index,
     },
     MarkEdited(usize),
+    PushForce(usize),
+    SyncForcePull,
+    /// A sync (`force_pull` or not) interrupted at its `at`-th crash point.
     Crash {
-        prompt: usize,
-        at: CrashAt,
+        at: u64,
+        force_pull: bool,
     },
 }
 
@@ -130,15 +128,11 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (p.clone(), any::<prop::sample::Index>())
             .prop_map(|(prompt, pick)| Op::RestoreBackup { prompt, pick }),
         1 => p.clone().prop_map(Op::MarkEdited),
-        2 => (
-            p,
-            prop_oneof![
-                Just(CrashAt::IncomingWritten),
-                Just(CrashAt::MetadataPending),
-                Just(CrashAt::TextRenamed)
-            ]
-        )
-            .prop_map(|(prompt, at)| Op::Crash { prompt, at }),
+        1 => p.prop_map(Op::PushForce),
+        1 => Just(Op::SyncForcePull),
+        // A pull passes some 14 crash points (backup, incoming text, pending
+        // metadata, rename, record, metadata): any of them, or none.
+        3 => (1..=16u64, any::<bool>()).prop_map(|(at, force_pull)| Op::Crash { at, force_pull }),
     ]
 }
 
@@ -172,9 +166,9 @@ impl World {
             counter: 0,
         };
         for p in 0..PROMPTS.len() {
-            w.apply(&Op::HubCommit(p));
+            w.apply(&Op::HubCommit(p)).unwrap();
         }
-        w.apply(&Op::Sync);
+        w.apply(&Op::Sync).unwrap();
         w
     }
 
@@ -198,16 +192,44 @@ impl World {
             .collect()
     }
 
-    fn sync(&self, auto_push: bool) {
+    fn sync(&self, auto_push: bool, force_pull: bool) {
         let opts = SyncOptions {
             auto_push,
+            force_pull,
             ..SyncOptions::default()
         };
         let plan = engine::plan(&self.store, &self.targets(), &self.hub, &opts).unwrap();
         let _report = engine::apply(&self.store, plan, &self.hub, &opts, |_| {});
     }
 
-    fn apply(&mut self, op: &Op) {
+    /// Pushes prompt `p`; a push fails only on a write a crash left half done.
+    fn push(&mut self, p: usize, force: bool) -> Result<(), String> {
+        let opts = PushOptions {
+            force,
+            ..PushOptions::default()
+        };
+        let r = engine::push_prompt(&self.store, &self.names[p], &self.hub, &opts, |_| {});
+        match &r.result {
+            PushResult::Pushed { .. } => {
+                if force {
+                    FORCED.fetch_add(1, Ordering::Relaxed);
+                }
+                let cached = self.store.read_text(&self.names[p]).unwrap();
+                if cached != latest_text(&self.hub, PROMPTS[p]) {
+                    return Err(format!(
+                        "pushed, but the hub's newest is not the cache's text: {r:?}"
+                    ));
+                }
+            }
+            PushResult::Failed(e) if !e.contains("half-written") => {
+                return Err(format!("push failed: {e}"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, op: &Op) -> Result<(), String> {
         match *op {
             Op::HubCommit(p) => {
                 let t = self.fresh_text("hub", p);
@@ -217,7 +239,7 @@ impl World {
             Op::LocalEdit { prompt: p, marked } => {
                 let path = self.store.layout().text_path(&self.names[p]);
                 if !path.is_file() {
-                    return; // nothing cached to edit
+                    return Ok(()); // nothing cached to edit
                 }
                 let t = self.fresh_text("local", p);
                 // The text the user replaces in their editor is theirs to lose, not
@@ -233,23 +255,28 @@ impl World {
                 self.precious[p].insert(t.clone());
                 if marked {
                     let lock = self.store.lock_exclusive(|_| {}).unwrap();
-                    let _ = self.store.mark_edited(&lock, &self.names[p]);
+                    self.store
+                        .mark_edited(&lock, &self.names[p])
+                        .map_err(|e| format!("mark-edited failed: {e}"))?;
                     self.unmarked[p] = None;
                 } else {
                     self.unmarked[p] = Some(t);
                 }
             }
-            Op::Sync => self.sync(false),
-            Op::SyncAutoPush => self.sync(true),
-            Op::Push(p) => {
-                let _ = engine::push_prompt(
-                    &self.store,
-                    &self.names[p],
-                    &self.hub,
-                    &PushOptions::default(),
-                    |_| {},
-                );
+            Op::Sync => self.sync(false, false),
+            Op::SyncAutoPush => self.sync(true, false),
+            Op::SyncForcePull => {
+                self.sync(false, true);
+                // Whatever was unmarked is the hub's now (backed up, still precious).
+                for (p, prompt) in PROMPTS.iter().enumerate() {
+                    let cached = self.store.read_text(&self.names[p]).unwrap();
+                    if cached.is_some() && cached == latest_text(&self.hub, prompt) {
+                        self.unmarked[p] = None;
+                    }
+                }
             }
+            Op::Push(p) => self.push(p, false)?,
+            Op::PushForce(p) => self.push(p, true)?,
             Op::RestoreSynced(p) => {
                 let lock = self.store.lock_exclusive(|_| {}).unwrap();
                 if self.store.restore_synced(&lock, &self.names[p]).is_ok() {
@@ -259,7 +286,7 @@ impl World {
             Op::RestoreBackup { prompt: p, pick } => {
                 let backups = self.store.list_backups(&self.names[p]).unwrap();
                 if backups.is_empty() {
-                    return;
+                    return Ok(());
                 }
                 let file = backups[pick.index(backups.len())]
                     .file_name()
@@ -277,67 +304,29 @@ impl World {
             }
             Op::MarkEdited(p) => {
                 let lock = self.store.lock_exclusive(|_| {}).unwrap();
-                if self.store.mark_edited(&lock, &self.names[p]).is_ok() {
-                    self.unmarked[p] = None;
-                }
+                self.store
+                    .mark_edited(&lock, &self.names[p])
+                    .map_err(|e| format!("mark-edited failed: {e}"))?;
+                self.unmarked[p] = None;
             }
-            Op::Crash { prompt: p, at } => self.crash(p, at),
+            Op::Crash { at, force_pull } => self.crash(at, force_pull),
         }
+        Ok(())
     }
 
-    /// Leaves the files a sync killed in the middle of pulling the hub's latest text
-    /// into prompt `p` would leave (the steps of `Store::write`), plus a stale
-    /// temporary file. Only where a sync would pull: the cache is clean (the text
-    /// matches its metadata, not marked) and the hub has another text.
-    fn crash(&mut self, p: usize, at: CrashAt) {
-        let name = &self.names[p];
-        let layout = self.store.layout();
-        let (Ok(Some(text)), Ok(Some(meta))) =
-            (self.store.read_text(name), self.store.read_metadata(name))
-        else {
-            return;
-        };
-        let Some(new_text) = latest_text(&self.hub, PROMPTS[p]) else {
-            return;
-        };
-        if meta.locally_modified
-            || meta.pending_write.is_some()
-            || Some(sha256_hex(text.as_bytes())) != meta.local_content_hash
-            || new_text == text
-        {
-            return;
+    /// Runs a real sync and interrupts it at its `at`-th crash point (when it gets
+    /// that far): the files stay as a killed process leaves them.
+    fn crash(&mut self, at: u64, force_pull: bool) {
+        quiet_fault_panics();
+        prompt_sync_core::fsio::panic_at_crash_point(Some(at));
+        let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.sync(false, force_pull)
+        }))
+        .is_err();
+        prompt_sync_core::fsio::panic_at_crash_point(None);
+        if crashed {
+            CRASHED.fetch_add(1, Ordering::Relaxed);
         }
-        CRASHED.fetch_add(1, Ordering::Relaxed);
-        // A stale temporary file of a killed atomic write.
-        fs::write(
-            layout.root().join(format!(".{name}.txt.tmp.999999.0")),
-            "half a file",
-        )
-        .unwrap();
-        // Step 0: the old text is backed up.
-        self.store.backup(name, text.as_bytes()).unwrap();
-        // Step 1: the incoming text.
-        fs::write(layout.incoming_path(name), &new_text).unwrap();
-        if matches!(at, CrashAt::IncomingWritten) {
-            return;
-        }
-        // Step 2: metadata marked pending (new metadata, old one kept in the marker).
-        let new_hash = sha256_hex(new_text.as_bytes());
-        let mut pending = meta.clone();
-        pending.local_content_hash = Some(new_hash.clone());
-        pending.hub_content_hash = Some(new_hash.clone());
-        pending.pending_write = Some(PendingWrite {
-            incoming_hash: new_hash,
-            previous: Some(Box::new(serde_json::to_value(&meta).unwrap())),
-            previous_raw: None,
-            previous_absent: false,
-        });
-        fs::write(layout.metadata_path(name), pending.to_json_bytes()).unwrap();
-        if matches!(at, CrashAt::MetadataPending) {
-            return;
-        }
-        // Step 3: the text renamed into place.
-        fs::rename(layout.incoming_path(name), layout.text_path(name)).unwrap();
     }
 
     /// The invariant (module docs).
@@ -382,6 +371,24 @@ impl World {
     }
 }
 
+/// Keeps the in-process fault points' panics out of the output (any other panic is
+/// printed as usual).
+fn quiet_fault_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let fault = info
+                .payload()
+                .downcast_ref::<String>()
+                .is_some_and(|m| m.starts_with("prompt-sync fault point"));
+            if !fault {
+                default(info);
+            }
+        }));
+    });
+}
+
 fn case_count() -> u32 {
     std::env::var("PROMPT_SYNC_DATA_LOSS_CASES")
         .ok()
@@ -403,13 +410,14 @@ fn no_sequence_of_operations_loses_a_text() {
             let mut w = World::new();
             w.check()?;
             for (i, op) in ops.iter().enumerate() {
-                w.apply(op);
+                w.apply(op)
+                    .map_err(|e| TestCaseError::fail(format!("step {i} ({op:?}): {e}")))?;
                 steps.fetch_add(1, Ordering::Relaxed);
                 w.check()
                     .map_err(|e| TestCaseError::fail(format!("after step {i} ({op:?}): {e}")))?;
             }
             // A last sync repairs whatever a crash left; nothing may remain.
-            w.sync(false);
+            w.sync(false, false);
             w.check()?;
             PUSHED.fetch_add(
                 usize::try_from(w.hub.pushed()).unwrap_or(usize::MAX),
@@ -425,17 +433,28 @@ fn no_sequence_of_operations_loses_a_text() {
     if let Err(e) = result {
         panic!("{e}");
     }
+    let counts = [
+        ("local edits", EDITS.load(Ordering::Relaxed)),
+        ("pushes", PUSHED.load(Ordering::Relaxed)),
+        ("forced pushes", FORCED.load(Ordering::Relaxed)),
+        ("restores", RESTORED.load(Ordering::Relaxed)),
+        ("crashes", CRASHED.load(Ordering::Relaxed)),
+    ];
     eprintln!(
-        "data-loss invariant: {} sequences, {} operations checked ({} local edits, {} pushes, \
-         {} restores, {} crashes), nothing lost, {:.2?}",
+        "data-loss invariant: {} sequences, {} operations checked ({}), nothing lost, {:.2?}",
         config.cases,
         steps.into_inner(),
-        EDITS.load(Ordering::Relaxed),
-        PUSHED.load(Ordering::Relaxed),
-        RESTORED.load(Ordering::Relaxed),
-        CRASHED.load(Ordering::Relaxed),
+        counts
+            .iter()
+            .map(|(what, n)| format!("{n} {what}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         start.elapsed()
     );
+    // The property means something only if the operations it is about happened.
+    for (what, n) in counts {
+        assert!(n > 0, "no {what} happened in {} sequences", config.cases);
+    }
 }
 
 /// Regression (found by the property above): a sync killed after it marked the
@@ -445,17 +464,30 @@ fn no_sequence_of_operations_loses_a_text() {
 /// to be overwritten: repair assumed the text was the one backed up before the crash).
 #[test]
 fn repair_keeps_a_user_edit_made_after_a_crash() {
-    let mut w = World::new();
-    w.apply(&Op::HubCommit(0));
-    w.apply(&Op::Crash {
-        prompt: 0,
-        at: CrashAt::MetadataPending,
-    });
+    // The first crash point of a pull at which the metadata is marked pending and the
+    // new text has not been renamed into place yet.
+    let mut found = None;
+    for at in 1..=20 {
+        let mut w = World::new();
+        w.apply(&Op::HubCommit(0)).unwrap();
+        let before = w.store.read_text(&w.names[0]).unwrap();
+        w.apply(&Op::Crash {
+            at,
+            force_pull: false,
+        })
+        .unwrap();
+        let meta = w.store.read_metadata(&w.names[0]).unwrap().unwrap();
+        if meta.pending_write.is_some() && w.store.read_text(&w.names[0]).unwrap() == before {
+            found = Some(w);
+            break;
+        }
+    }
+    let mut w = found.expect("no crash point leaves a pending write before the rename");
     // The user edits the file while the interrupted write is still unrepaired.
     let path = w.store.layout().text_path(&w.names[0]);
     fs::write(&path, "my precious edit\n").unwrap();
     w.precious[0].insert("my precious edit\n".to_owned());
     w.unmarked[0] = Some("my precious edit\n".to_owned());
-    w.apply(&Op::MarkEdited(0));
+    w.apply(&Op::MarkEdited(0)).unwrap();
     w.check().unwrap();
 }
