@@ -1162,7 +1162,11 @@ fn concurrent_syncs_of_one_cache_do_not_fail_for_a_race() {
             .map(|_| {
                 s.spawn(|| {
                     (0..8)
-                        .map(|_| pkg.run_hub(&hub, &["sync", "--all"]))
+                        .map(|_| {
+                            let start = std::time::Instant::now();
+                            let r = pkg.run_hub(&hub, &["sync", "--all"]);
+                            (start, std::time::Instant::now(), r)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -1174,7 +1178,18 @@ fn concurrent_syncs_of_one_cache_do_not_fail_for_a_race() {
         committer.join().unwrap()
     });
     assert!(commits > 0);
-    for r in &runs {
+    // The runs really overlapped: some sync started while another was running.
+    let overlapping = runs
+        .iter()
+        .filter(|(start, _, _)| {
+            runs.iter()
+                .filter(|(s2, e2, _)| s2 < start && start < e2)
+                .count()
+                > 0
+        })
+        .count();
+    assert!(overlapping > 0, "no two syncs ran at once");
+    for (_, _, r) in &runs {
         assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
         lacks(&r.stdout, "changed while syncing");
     }

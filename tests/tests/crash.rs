@@ -374,3 +374,212 @@ fn kill_at_random_offsets() {
     }
     eprintln!("write phase {write_phase:?}; states after {iterations} random kills: {tally:#?}");
 }
+
+/// The `prompt-sync` binary as users run it: built by cargo on its own (no test
+/// feature: its fault points do nothing), into the shared end-to-end target directory.
+fn real_cli() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = prompt_sync_tests::workspace::root();
+            let (out, finished) = reliability::run_with_deadline(
+                &mut reliability::cargo_build(
+                    &root,
+                    &["-p", "prompt-sync-cli", "--bin", "prompt-sync"],
+                    &[],
+                ),
+                Duration::from_secs(900),
+            );
+            assert!(
+                finished && out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            prompt_sync_tests::workspace::shared_target_dir().join("debug/prompt-sync")
+        })
+        .clone()
+}
+
+/// `prompt-sync ARGS` (the real binary) on the package at `pkg`, against the
+/// scenario's hub, output discarded.
+fn real_cli_cmd(s: &Scenario, pkg: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(real_cli());
+    cmd.arg("--manifest-path")
+        .arg(pkg.join("Cargo.toml"))
+        .args(args)
+        .env("LANGSMITH_API_KEY", KEY)
+        .env("LANGSMITH_ENDPOINT", s.hub.url())
+        .env("PROMPT_SYNC_TIMEOUT", "5")
+        .env_remove("LANGCHAIN_API_KEY")
+        .env_remove("PROMPT_SYNC_OFFLINE")
+        .env_remove("PROMPT_SYNC_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// `prompt-sync sync --all` of the package at `pkg` (the real binary).
+fn real_sync(s: &Scenario, pkg: &Path) -> Command {
+    real_cli_cmd(s, pkg, &["sync", "--all"])
+}
+
+/// A package configured for the scenario's prompts whose cache holds `files`.
+fn configured_package(
+    s: &Scenario,
+    files: &BTreeMap<PathBuf, Vec<u8>>,
+) -> (tempfile::TempDir, PathBuf) {
+    let list = names(s)
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pkg = reliability::package(&format!("prompts = [{list}]")).unwrap();
+    let cache = pkg.path().join("prompts/langsmith_cache");
+    for (rel, bytes) in files {
+        let p = cache.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    (pkg, cache)
+}
+
+/// The real binary, built without test features, killed (SIGKILL) at random moments
+/// of `sync --all`: every prompt is old, new or recognisably interrupted, a build
+/// repairs it, and the next sync (again the real binary) finishes it.
+#[test]
+fn kill_the_real_cli_at_random_offsets() {
+    // ~2 MiB texts: writing them is a good part of the run, where kills should land.
+    let big = |t: &str| format!("{t}\n{}", "lorem ipsum dolor sit amet\n".repeat(80_000));
+    let s = scenario(&big);
+    // Built without `fault-injection`: a fault point asked for is not honoured, the
+    // sync runs to the end (a test build would stop there and wait to be killed).
+    let (_pkg, cache) = configured_package(&s, &s.base);
+    real_cli();
+    let started = Instant::now();
+    let (out, finished) = reliability::run_with_deadline(
+        real_sync(&s, _pkg.path()).env("PROMPT_SYNC_FAULT_AT", "1"),
+        Duration::from_secs(60),
+    );
+    assert!(finished && out.status.success(), "{out:?}");
+    let whole = started.elapsed();
+    check_settled(&s, &cache, "uninterrupted real sync", true);
+
+    let seed = 0xc0ffee;
+    let mut rng = Lcg(seed);
+    let mut tally: BTreeMap<String, usize> = BTreeMap::new();
+    for i in 0..12 {
+        let (pkg, cache) = configured_package(&s, &s.base);
+        let mut child = real_sync(&s, pkg.path()).spawn().unwrap();
+        let delay = Duration::from_micros(rng.below(whole.as_micros() as u64 * 3 / 2));
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL (it may have finished)
+        child.wait().unwrap();
+        let label = format!("real CLI killed {i} after {delay:?} (seed {seed:#x})");
+        let states = check_after_kill(&s, &cache, &label);
+        *tally.entry(states.join(" ")).or_default() += 1;
+        let (copy, copy_cache) = package_with(&snapshot(&cache));
+        offline_build(&s, copy.path(), &copy_cache, &label);
+        let (out, finished) =
+            reliability::run_with_deadline(&mut real_sync(&s, pkg.path()), Duration::from_secs(60));
+        assert!(
+            finished && out.status.success(),
+            "{label}: the next sync failed"
+        );
+        check_settled(&s, &cache, &label, true);
+    }
+    eprintln!("whole real sync {whole:?}; states after 12 random kills: {tally:#?}");
+    // Kills before, during and after the writes: not every one after the sync ended.
+    assert!(
+        tally.len() > 1,
+        "every kill landed at the same stage: {tally:?}"
+    );
+}
+
+/// The real binary killed at random moments of `push`, `mark-edited` and `restore`:
+/// after a repair the prompt verifies, the user's edit is in the cache or a backup,
+/// and the hub holds at most the one commit the push was making.
+#[test]
+fn kill_the_real_cli_while_it_pushes_marks_and_restores() {
+    let big = |t: &str| format!("{t}\n{}", "lorem ipsum dolor sit amet\n".repeat(80_000));
+    let s = scenario(&big);
+    real_cli();
+
+    let run = |pkg: &Path, args: &[&str]| real_cli_cmd(&s, pkg, args);
+    // A package synced to the hub, with `alpha` marked and edited (each time anew:
+    // an earlier push made the hub's text an earlier edit).
+    let prepared = |edit: &str| {
+        let (pkg, cache) = configured_package(&s, &s.base);
+        let (out, _) =
+            reliability::run_with_deadline(&mut real_sync(&s, pkg.path()), Duration::from_secs(60));
+        assert!(out.status.success());
+        let (out, _) = reliability::run_with_deadline(
+            &mut run(pkg.path(), &["mark-edited", "alpha"]),
+            Duration::from_secs(60),
+        );
+        assert!(out.status.success());
+        std::fs::write(cache.join("alpha.txt"), edit).unwrap();
+        (pkg, cache)
+    };
+    let seed = 0xfeed;
+    let mut rng = Lcg(seed);
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, args) in [
+        &["push", "alpha"][..],
+        &["restore", "alpha"][..],
+        &["mark-edited", "alpha"][..],
+    ]
+    .iter()
+    .cycle()
+    .take(18)
+    .enumerate()
+    {
+        let edit = big(&format!("alpha, edited by hand #{i}"));
+        let (pkg, cache) = prepared(&edit);
+        let commits_before = s.hub.commits("alpha").len();
+        let started = Instant::now();
+        let (out, _) =
+            reliability::run_with_deadline(&mut run(pkg.path(), args), Duration::from_secs(60));
+        assert!(out.status.success(), "{args:?}");
+        let whole = started.elapsed();
+        // Again from the same start, killed this time.
+        let edit = big(&format!("alpha, edited by hand #{i} again"));
+        let (pkg, cache) = {
+            drop((pkg, cache));
+            prepared(&edit)
+        };
+        let commits_before_kill = s.hub.commits("alpha").len();
+        assert!(commits_before_kill >= commits_before);
+        let mut child = run(pkg.path(), args).spawn().unwrap();
+        let delay = Duration::from_micros(rng.below(whole.as_micros() as u64 * 3 / 2));
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let label = format!("{args:?} killed {i} after {delay:?} (seed {seed:#x})");
+        // A repair, then the prompt verifies and nothing of the user's is lost.
+        let (out, _) = reliability::run_with_deadline(
+            &mut run(pkg.path(), &["repair"]),
+            Duration::from_secs(60),
+        );
+        assert!(out.status.success(), "{label}: repair failed");
+        let store = Store::new(CacheLayout::new(&cache));
+        let name = PromptName::new("alpha").unwrap();
+        let v = verify(&store, &name).unwrap_or_else(|f| panic!("{label}: {f}"));
+        let kept = reliability::texts_kept(&cache, "alpha");
+        assert!(
+            kept.contains(&edit) || v.text == edit,
+            "{label}: the edit was lost"
+        );
+        let pushed = s.hub.commits("alpha").len() - commits_before_kill;
+        assert!(pushed <= 1, "{label}: {pushed} commits");
+        let outcome = if v.text == edit {
+            "edit kept in place"
+        } else {
+            "text restored, edit in a backup"
+        };
+        *kinds
+            .entry(format!("{} -> {outcome}", args[0]))
+            .or_default() += 1;
+    }
+    eprintln!("real CLI push/restore/mark-edited kills: {kinds:?}");
+}
