@@ -143,13 +143,8 @@ impl Metadata {
             path: path.to_owned(),
             detail,
         };
-        if bytes.len() as u64 > MAX_METADATA_BYTES {
-            // Every reader (verification, the sync engine) refuses the same files.
-            return Err(corrupt(format!(
-                "it is {} bytes, over the {MAX_METADATA_BYTES} byte limit",
-                bytes.len()
-            )));
-        }
+        // Every reader (verification, the sync engine) refuses the same files.
+        check_size(bytes).map_err(corrupt)?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(corrupt("the file is empty".to_owned()));
         }
@@ -316,12 +311,7 @@ impl Metadata {
             path: record_path.to_owned(),
             detail,
         };
-        if bytes.len() as u64 > MAX_METADATA_BYTES {
-            return Err(corrupt(format!(
-                "it is {} bytes, over the {MAX_METADATA_BYTES} byte limit",
-                bytes.len()
-            )));
-        }
+        check_size(bytes).map_err(corrupt)?;
         let Ok(Value::Object(record)) = serde_json::from_slice::<Value>(bytes) else {
             return Err(corrupt("it is not a JSON object".to_owned()));
         };
@@ -382,7 +372,19 @@ const RECORD_BINDING: &str = "for_hub_content_hash";
 /// synced another since.
 const VERSION_FIELDS: [&str; 3] = ["hub_commit_hash", "manifest", "input_variables"];
 
-fn pretty(v: &Value) -> Vec<u8> {
+/// Refuses a metadata or record file over [`MAX_METADATA_BYTES`].
+fn check_size(bytes: &[u8]) -> std::result::Result<(), String> {
+    if bytes.len() as u64 > MAX_METADATA_BYTES {
+        return Err(format!(
+            "it is {} bytes, over the {MAX_METADATA_BYTES} byte limit",
+            bytes.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Pretty JSON with a trailing newline (stable, diff-friendly).
+pub(crate) fn pretty(v: &Value) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
     out.push(b'\n');
     out

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::hash::sha256_hex;
 use crate::manifest::from_manifest;
 use crate::metadata::Metadata;
+use crate::model::PromptModel;
 use crate::name::{HubRef, PromptName};
 
 /// A prompt version as the hub serves it.
@@ -62,6 +63,13 @@ pub fn pulled_entry_in(
     meta.hub_content_hash = Some(hash);
     meta.last_sync_timestamp = Some(now.to_owned());
     meta.sync_direction = Some("pull".to_owned());
+    record_hub_side(&mut meta, version, &model);
+    Ok((text, meta))
+}
+
+/// Sets what `meta` records about the hub's side to `version`'s: commit, ref, owner,
+/// kind, format, variables and manifest.
+fn record_hub_side(meta: &mut Metadata, version: &HubVersion<'_>, model: &PromptModel) {
     meta.hub_commit_hash = Some(version.commit_hash.to_owned());
     meta.hub_ref = Some(version.hub_ref.as_str().to_owned());
     meta.owner = Some(version.owner.to_owned());
@@ -69,7 +77,6 @@ pub fn pulled_entry_in(
     meta.template_format = Some(model.template_format.as_str().to_owned());
     meta.input_variables = Some(model.input_variables.clone());
     meta.manifest = Some(version.manifest.clone());
-    Ok((text, meta))
 }
 
 /// `previous` with what it records about the hub side set to `version`'s (commit,
@@ -78,13 +85,7 @@ pub fn pulled_entry_in(
 pub fn recorded_entry(version: &HubVersion<'_>, previous: &Metadata) -> Result<Metadata> {
     let model = from_manifest(version.manifest)?;
     let mut meta = previous.clone();
-    meta.hub_commit_hash = Some(version.commit_hash.to_owned());
-    meta.hub_ref = Some(version.hub_ref.as_str().to_owned());
-    meta.owner = Some(version.owner.to_owned());
-    meta.kind = Some(model.kind().as_str().to_owned());
-    meta.template_format = Some(model.template_format.as_str().to_owned());
-    meta.input_variables = Some(model.input_variables.clone());
-    meta.manifest = Some(version.manifest.clone());
+    record_hub_side(&mut meta, version, &model);
     Ok(meta)
 }
 

@@ -23,7 +23,7 @@ use crate::fsio;
 use crate::hash::{sha256_hex, short};
 use crate::layout::CacheLayout;
 use crate::lock::CacheLock;
-use crate::metadata::{Metadata, PendingWrite};
+use crate::metadata::{Metadata, PendingWrite, pretty};
 use crate::name::PromptName;
 use crate::timestamp;
 
@@ -551,11 +551,6 @@ fn is_incoming_name(file: &str) -> bool {
     file.starts_with('.') && file.ends_with(".txt.incoming")
 }
 
-fn pretty(v: &Value) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
-    out.push(b'\n');
-    out
-}
 
 #[cfg(test)]
 mod tests {
