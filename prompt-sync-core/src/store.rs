@@ -551,7 +551,6 @@ fn is_incoming_name(file: &str) -> bool {
     file.starts_with('.') && file.ends_with(".txt.incoming")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -128,3 +128,27 @@ proptest! {
         prop_assert_eq!(out, format!("{before}{value}{after}"));
     }
 }
+
+/// The case `rendering_never_panics` once shrank to (kept in
+/// `render_props.proptest-regressions` beside this file, which proptest replays):
+/// unbalanced braces before a multi-byte character, with null values.
+#[test]
+fn the_recorded_regression_renders_or_refuses_without_panicking() {
+    let t = "{{{{{{{é";
+    let ctx = Value::Map(Seq::Owned(vec![
+        (Cow::Borrowed("a"), Value::Null),
+        (Cow::Borrowed("b"), Value::Null),
+        (Cow::Borrowed("0"), Value::Null),
+    ]));
+    for format in [
+        TemplateFormat::FString,
+        TemplateFormat::Mustache,
+        TemplateFormat::Jinja2,
+    ] {
+        let _ = template_variables(t, format);
+        if let Ok(parsed) = Template::parse(t, format) {
+            let _ = parsed.variables();
+            let _ = parsed.render(&ctx);
+        }
+    }
+}
