@@ -1271,3 +1271,61 @@ fn the_key_never_shows() {
         HubError::Config { .. }
     ));
 }
+
+/// A hostile prompt list (huge handles that are no prompt names, a huge `total`):
+/// the handles are skipped, not kept, and a listing for the prompts a sync needs
+/// stops as soon as it has found them, whatever the total announces.
+#[test]
+fn a_hostile_prompt_list_is_bounded_by_what_the_package_needs() {
+    let huge = "x".repeat(90_000);
+    let page: Vec<Value> = (0..100)
+        .map(|i| {
+            if i == 42 {
+                json!({"repo_handle": "wanted_one", "last_commit_hash": "c0ffee"})
+            } else {
+                json!({"repo_handle": format!("{huge}{i}"), "last_commit_hash": "c1"})
+            }
+        })
+        .collect();
+    let r = Responder::script(vec![json_step(
+        200,
+        &json!({"repos": page, "total": 1_000_000_000u64}),
+    )]);
+    let wanted = std::collections::BTreeSet::from(["wanted_one".to_owned()]);
+    let repos = hub(&r.url()).list_repos_for("-", &wanted).unwrap();
+    assert_eq!(
+        repos.len(),
+        1,
+        "{:?}",
+        repos
+            .iter()
+            .map(|r| r.repo_handle.len())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(repos[0].repo_handle, "wanted_one");
+    assert_eq!(repos[0].last_commit_hash.as_deref(), Some("c0ffee"));
+    assert_eq!(
+        r.requests().len(),
+        1,
+        "read past the page that had every wanted repo"
+    );
+
+    // Read whole, the list keeps valid names only.
+    let mixed = |from: usize, n: usize| {
+        let repos: Vec<Value> = (from..from + n)
+            .map(|i| {
+                let handle = if i % 10 == 0 {
+                    format!("bad/{i}")
+                } else {
+                    format!("p{i}")
+                };
+                json!({"repo_handle": handle})
+            })
+            .collect();
+        json_step(200, &json!({"repos": repos, "total": 150}))
+    };
+    let r = Responder::script(vec![mixed(0, 100), mixed(100, 50)]);
+    let repos = hub(&r.url()).list_repos("-").unwrap();
+    assert_eq!(repos.len(), 135);
+    assert!(repos.iter().all(|r| !r.repo_handle.contains('/')));
+}

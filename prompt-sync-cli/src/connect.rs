@@ -158,6 +158,15 @@ impl Hub for Progress<'_> {
         self.inner.list_repos(owner)
     }
 
+    fn list_repos_for(
+        &self,
+        owner: &str,
+        wanted: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<RepoSummary>, HubError> {
+        self.count();
+        self.inner.list_repos_for(owner, wanted)
+    }
+
     fn pull(&self, owner: &str, name: &str, hub_ref: &str) -> Result<PulledCommit, HubError> {
         self.count();
         let r = self.inner.pull(owner, name, hub_ref);

@@ -213,6 +213,12 @@ fn plan_reading(
             r.as_ref().is_none_or(HubRef::is_latest) && layout.existing_metadata_path(name).exists()
         });
     let reading_mode = reading;
+    // Only the repos this sync needs are kept from the list (the client may stop
+    // reading it once it has them all).
+    let wanted: std::collections::BTreeSet<String> = specs
+        .iter()
+        .map(|(name, _)| opts.repo(name).to_owned())
+        .collect();
     let reading: Vec<Target> = specs
         .iter()
         .map(|(name, r)| Target {
@@ -221,7 +227,7 @@ fn plan_reading(
         })
         .collect();
     let (locals, listed) = std::thread::scope(|s| {
-        let list = needs_list.then(|| s.spawn(|| hub.list_repos(&opts.owner)));
+        let list = needs_list.then(|| s.spawn(|| hub.list_repos_for(&opts.owner, &wanted)));
         let locals = match reading_mode {
             Reading::Shared => local::read_all(store, &reading, opts.repair_first),
             Reading::UnderLock => reading

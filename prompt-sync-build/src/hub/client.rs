@@ -16,7 +16,7 @@
 //! [`retry`]; one `reqwest` blocking client (one connection pool) serves every
 //! request, from any number of threads.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -30,12 +30,19 @@ use self::http::{Call, Reply, Transport};
 use self::retry::Replay;
 use super::settings::OWN_WORKSPACE;
 use super::{CommitSummary, Hub, HubError, HubSettings, PulledCommit, PushOutcome, RepoSummary};
+use prompt_sync_core::PromptName;
 
 /// Repos (and commits) asked for per page: the API's maximum.
 const PAGE_SIZE: usize = 100;
 
-/// Pages read before deciding a listing does not end.
-const MAX_PAGES: usize = 10_000;
+/// Pages read before deciding a listing does not end: 100,000 prompts. With only
+/// valid prompt names (at most 100 bytes) kept, and only the wanted ones when the
+/// caller says which, a hostile list costs bounded requests and memory.
+const MAX_PAGES: usize = 1_000;
+
+/// Repos kept beyond the wanted ones when the caller names what it needs (for "did
+/// you mean" hints about a name the hub lacks).
+const OTHER_NAMES_MAX: usize = 1_000;
 
 /// Pages of the prompt list fetched at once once the first page gave the total.
 const PARALLEL_PAGES: usize = 8;
@@ -46,8 +53,16 @@ type RepoPage = (Vec<RepoSummary>, Option<u64>);
 /// The prompt list read so far.
 #[derive(Default)]
 struct Listing {
+    /// The repos kept: valid prompt names, and only the wanted ones when asked for.
     repos: Vec<RepoSummary>,
+    /// The handles kept.
     seen: HashSet<String>,
+    /// Only these repos are kept, and the listing ends once all are found.
+    wanted: Option<BTreeSet<String>>,
+    /// A fingerprint of each page read (a page sent again means paging is broken).
+    pages: HashSet<u64>,
+    /// Repos kept beyond the wanted ones.
+    others: usize,
     /// Where the next page starts.
     offset: usize,
 }
@@ -56,13 +71,12 @@ impl Listing {
     /// Adds the page read at `self.offset`; returns whether the list is complete.
     fn absorb(&mut self, (items, total): RepoPage) -> Result<bool, HubError> {
         let count = items.len();
-        let before = self.repos.len();
-        for repo in items {
-            if self.seen.insert(repo.repo_handle.clone()) {
-                self.repos.push(repo);
-            }
+        let mut fingerprint = std::collections::hash_map::DefaultHasher::new();
+        for repo in &items {
+            std::hash::Hash::hash(&repo.repo_handle, &mut fingerprint);
         }
-        if count > 0 && self.repos.len() == before {
+        let fingerprint = std::hash::Hasher::finish(&fingerprint);
+        if count > 0 && !self.pages.insert(fingerprint) {
             return Err(HubError::BadResponse {
                 detail: format!(
                     "the prompt list sent the same page again at offset {} (paging is broken)",
@@ -70,8 +84,36 @@ impl Listing {
                 ),
             });
         }
+        for repo in items {
+            // A handle that is no prompt name can name no prompt of ours: skipped, so
+            // a hostile list cannot fill memory with huge ones.
+            let kept = PromptName::new(&repo.repo_handle).is_ok()
+                && self
+                    .wanted
+                    .as_ref()
+                    .is_none_or(|w| w.contains(&repo.repo_handle));
+            if kept && self.seen.insert(repo.repo_handle.clone()) {
+                self.repos.push(repo);
+            } else if !kept
+                && self.others < OTHER_NAMES_MAX
+                && PromptName::new(&repo.repo_handle).is_ok()
+                && self.seen.insert(repo.repo_handle.clone())
+            {
+                // A few names beyond the wanted ones, so a misspelt name can be told
+                // what it may have meant (bounded, like the rest).
+                self.others += 1;
+                self.repos.push(repo);
+            }
+        }
         self.offset += count;
-        Ok(count == 0 || count < PAGE_SIZE || total.is_some_and(|t| self.offset as u64 >= t))
+        let all_found = self
+            .wanted
+            .as_ref()
+            .is_some_and(|w| w.iter().all(|h| self.seen.contains(h)));
+        Ok(all_found
+            || count == 0
+            || count < PAGE_SIZE
+            || total.is_some_and(|t| self.offset as u64 >= t))
     }
 }
 
@@ -183,43 +225,17 @@ impl HttpHub {
         Ok((repos, page.get("total").and_then(Value::as_u64)))
     }
 
-    fn post(&self, path: &[&str], body: &Value, replay: Replay) -> Result<Reply, HubError> {
-        self.transport.execute(&Call {
-            method: Method::POST,
-            path,
-            query: &[],
-            body: Some(body),
-            replay,
-        })
-    }
-}
-
-impl fmt::Debug for HttpHub {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpHub")
-            .field("endpoint", &self.settings.endpoint)
-            .field("owner", &self.settings.owner)
-            .field("workspace_id", &self.settings.workspace_id)
-            .field("api_key", &self.settings.api_key)
-            .field("options", self.transport.options())
-            .finish()
-    }
-}
-
-/// Checks settings without building a client (same checks as [`HttpHub::new`]).
-pub fn check_settings(settings: &HubSettings) -> Result<(), HubError> {
-    settings.validate()
-}
-
-impl Hub for HttpHub {
-    /// Pages through `GET /repos` (newest update first, as the SDK asks). The first
-    /// page's `total` tells how many pages follow; those are fetched in parallel (up to
-    /// `PARALLEL_PAGES` at a time) and read in order, as if one after the other. A
-    /// repo handle listed twice is kept once. A repo updated while the pages are read
-    /// moves to the front and can be missed by this listing; callers pull a needed
-    /// prompt that is absent from the list rather than treat it as deleted.
-    fn list_repos(&self, owner: &str) -> Result<Vec<RepoSummary>, HubError> {
-        let mut listing = Listing::default();
+    /// Reads the prompt list of `owner` (see [`Hub::list_repos`]); with `wanted`, keeps
+    /// only those repos and stops once all are found.
+    fn list(
+        &self,
+        owner: &str,
+        wanted: Option<BTreeSet<String>>,
+    ) -> Result<Vec<RepoSummary>, HubError> {
+        let mut listing = Listing {
+            wanted,
+            ..Listing::default()
+        };
         let mut pages = 0usize;
         while pages < MAX_PAGES {
             let page = self.repo_page(owner, listing.offset)?;
@@ -269,6 +285,53 @@ impl Hub for HttpHub {
         Err(HubError::BadResponse {
             detail: format!("the prompt list did not end after {MAX_PAGES} pages"),
         })
+    }
+
+    fn post(&self, path: &[&str], body: &Value, replay: Replay) -> Result<Reply, HubError> {
+        self.transport.execute(&Call {
+            method: Method::POST,
+            path,
+            query: &[],
+            body: Some(body),
+            replay,
+        })
+    }
+}
+
+impl fmt::Debug for HttpHub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpHub")
+            .field("endpoint", &self.settings.endpoint)
+            .field("owner", &self.settings.owner)
+            .field("workspace_id", &self.settings.workspace_id)
+            .field("api_key", &self.settings.api_key)
+            .field("options", self.transport.options())
+            .finish()
+    }
+}
+
+/// Checks settings without building a client (same checks as [`HttpHub::new`]).
+pub fn check_settings(settings: &HubSettings) -> Result<(), HubError> {
+    settings.validate()
+}
+
+impl Hub for HttpHub {
+    /// Pages through `GET /repos` (newest update first, as the SDK asks). The first
+    /// page's `total` tells how many pages follow; those are fetched in parallel (up to
+    /// `PARALLEL_PAGES` at a time) and read in order, as if one after the other. A
+    /// repo handle listed twice is kept once. A repo updated while the pages are read
+    /// moves to the front and can be missed by this listing; callers pull a needed
+    /// prompt that is absent from the list rather than treat it as deleted.
+    fn list_repos(&self, owner: &str) -> Result<Vec<RepoSummary>, HubError> {
+        self.list(owner, None)
+    }
+
+    fn list_repos_for(
+        &self,
+        owner: &str,
+        wanted: &BTreeSet<String>,
+    ) -> Result<Vec<RepoSummary>, HubError> {
+        self.list(owner, Some(wanted.clone()))
     }
 
     fn pull(&self, owner: &str, name: &str, hub_ref: &str) -> Result<PulledCommit, HubError> {

@@ -60,6 +60,22 @@ pub trait Hub: Sync {
     /// Every prompt repo of `owner` with its newest commit hash (all pages).
     fn list_repos(&self, owner: &str) -> Result<Vec<RepoSummary>, HubError>;
 
+    /// The repos of `owner` named in `wanted`, with their newest commits: what a sync
+    /// of those prompts needs. A hub client may stop reading the list once it has
+    /// found them all (the HTTP client does); by default the whole list is read and
+    /// filtered.
+    fn list_repos_for(
+        &self,
+        owner: &str,
+        wanted: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<RepoSummary>, HubError> {
+        Ok(self
+            .list_repos(owner)?
+            .into_iter()
+            .filter(|r| wanted.contains(&r.repo_handle))
+            .collect())
+    }
+
     /// The commit at `hub_ref` (`latest`, a tag, or a full or 8+ character commit hash).
     fn pull(&self, owner: &str, name: &str, hub_ref: &str) -> Result<PulledCommit, HubError>;
 
