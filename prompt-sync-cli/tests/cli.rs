@@ -15,7 +15,7 @@ use prompt_sync_core::metadata::Metadata;
 use prompt_sync_core::store::Store;
 use prompt_sync_core::{CacheLayout, PromptName};
 
-use support::{BIN, CARGO_BIN, Pkg, has, lacks, row, run_in, run_in_env, snapshot, to_run};
+use support::{BIN, CARGO_BIN, Pkg, has, lacks, row, run_in, run_in_env, snapshot};
 
 #[test]
 fn status_offline_shows_one_row_per_prompt_and_a_summary() {
@@ -223,21 +223,37 @@ fn mark_edited_waits_for_the_lock_and_says_so_once() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    let mut child = child;
+    // Wait for the event, not for a time: the child says it is waiting for the lock.
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            if line.contains("waiting for the cache lock") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(120))
+        .expect("the child never said it waits for the lock");
     assert!(
         !pkg.metadata("alpha").locally_modified,
         "wrote without the lock"
     );
     drop(held);
-    let r = to_run(child.wait_with_output().unwrap());
-    assert_eq!(r.code, 0, "{r:?}");
+    let status = child.wait().unwrap();
+    let stderr = reader.join().unwrap();
+    assert!(status.success(), "{stderr}");
     assert_eq!(
-        r.stderr
+        stderr
             .matches("waiting for the cache lock held by another prompt-sync process")
             .count(),
         1,
-        "{}",
-        r.stderr
+        "{stderr}"
     );
     assert!(pkg.metadata("alpha").locally_modified);
 }

@@ -266,10 +266,15 @@ mod tests {
         let p = dir.path().join(".prompt-sync.lock");
         let w = CacheLock::exclusive(&p, POLL, |_| {}).unwrap();
         let p2 = p.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
         let t = std::thread::spawn(move || {
-            CacheLock::exclusive(&p2, Duration::from_secs(10), |_| {}).map(|_| ())
+            CacheLock::exclusive(&p2, Duration::from_secs(120), |_| {
+                let _ = tx.send(());
+            })
+            .map(|_| ())
         });
-        std::thread::sleep(Duration::from_millis(100));
+        // Released once the other writer is waiting (an event, not a sleep).
+        rx.recv_timeout(Duration::from_secs(120)).unwrap();
         drop(w);
         t.join().unwrap().unwrap();
     }

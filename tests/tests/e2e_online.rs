@@ -320,25 +320,31 @@ fn hub_failures_fall_back_to_the_cache_naming_the_cause() {
 
     let mut forced = online(&hub);
     forced.push(("PROMPT_SYNC_REFRESH", "1".to_owned()));
-    forced.push(("PROMPT_SYNC_TIMEOUT", "1".to_owned()));
-    let cases: Vec<(Fault, &str)> = vec![
+    // A 1 s timeout only where the timeout is the fault (its delay is far longer): a
+    // loaded machine must not turn the other causes into timeouts.
+    let cases: Vec<(Fault, &str, &str)> = vec![
         (
             Fault::always("GET /repos", FaultKind::Status(500)),
             "server error (500)",
+            "30",
         ),
         (
-            Fault::always("GET /repos", FaultKind::Delay(Duration::from_secs(4))),
+            Fault::always("GET /repos", FaultKind::Delay(Duration::from_secs(6))),
             "did not answer within 1 s (PROMPT_SYNC_TIMEOUT",
+            "1",
         ),
         (
             Fault::always("GET /repos", FaultKind::HtmlBody),
             "unexpected response",
+            "30",
         ),
     ];
-    for (fault, cause) in cases {
+    for (fault, cause, timeout) in cases {
         hub.clear_faults();
         hub.add_fault(fault);
         touch(&app);
+        let mut forced = forced.clone();
+        forced.push(("PROMPT_SYNC_TIMEOUT", timeout.to_owned()));
         let (ok, err) = build(&app, &forced);
         assert!(ok, "{cause}: {err}");
         assert!(err.contains(cause), "{cause}: {err}");
