@@ -34,6 +34,8 @@ pub(crate) struct HubFacts {
     pub(crate) not_found: BTreeSet<PromptName>,
     /// The prompts the hub listed, when the list was read.
     pub(crate) names: Option<Vec<String>>,
+    /// What was wrong with the hub's list (entries skipped), if anything.
+    pub(crate) list_warning: Option<String>,
 }
 
 /// Syncs the needed prompts with the hub when due. Every problem becomes a warning;
@@ -122,6 +124,9 @@ pub(crate) fn run(
             return HubFacts::default();
         }
     };
+    if let Some(w) = &facts.list_warning {
+        out.warning(&format!("prompt-sync: {w}"));
+    }
     for r in &report.repaired {
         out.warning(&format!("prompt-sync repaired the cache: {r}"));
     }
@@ -203,6 +208,7 @@ fn plan_and_apply(
             .map(|p| p.target.name.clone())
             .collect(),
         names: plan.hub_names.clone(),
+        list_warning: engine::invalid_hub_names_warning(&plan),
     };
     Ok((engine::apply(store, plan, hub, opts, waiting), facts))
 }

@@ -262,6 +262,15 @@ fn hub(endpoint: &str) -> HttpHub {
     HttpHub::new(settings(endpoint, None), fast()).unwrap()
 }
 
+/// Timeouts no loaded machine reaches, for tests about what is read, not when.
+fn patient() -> ClientOptions {
+    ClientOptions {
+        connect_timeout: Duration::from_secs(60),
+        total_timeout: Duration::from_secs(60),
+        ..fast()
+    }
+}
+
 fn hub_with(endpoint: &str, options: ClientOptions) -> HttpHub {
     HttpHub::new(settings(endpoint, None), options).unwrap()
 }
@@ -1293,7 +1302,11 @@ fn a_hostile_prompt_list_is_bounded_by_what_the_package_needs() {
         &json!({"repos": page, "total": 1_000_000_000u64}),
     )]);
     let wanted = std::collections::BTreeSet::from(["wanted_one".to_owned()]);
-    let repos = hub(&r.url()).list_repos_for("-", &wanted).unwrap();
+    let listing = hub_with(&r.url(), patient())
+        .list_repos_for("-", &wanted)
+        .unwrap();
+    assert_eq!(listing.invalid_handles, 99, "skipped and counted");
+    let repos = listing.repos;
     assert_eq!(
         repos.len(),
         1,
@@ -1329,4 +1342,46 @@ fn a_hostile_prompt_list_is_bounded_by_what_the_package_needs() {
     let repos = hub(&r.url()).list_repos("-").unwrap();
     assert_eq!(repos.len(), 135);
     assert!(repos.iter().all(|r| !r.repo_handle.contains('/')));
+}
+
+/// A hostile list without end (a page of huge handles at every offset, a total of a
+/// billion) and a wanted prompt it never shows: the listing stops after its page
+/// budget (10 pages, or one per wanted prompt when more) with what it found, counting
+/// the skipped handles, instead of reading the pages the total announces.
+#[test]
+fn an_endless_hostile_prompt_list_stops_at_the_page_budget() {
+    let endless = |huge: String| {
+        Responder::handler(Box::new(move |req: &Recorded| {
+            let offset: usize = req
+                .query()
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("offset="))
+                .unwrap()
+                .parse()
+                .unwrap();
+            let page: Vec<Value> = (offset..offset + 100)
+                .map(|i| json!({"repo_handle": format!("{huge}{i}"), "last_commit_hash": "c1"}))
+                .collect();
+            json_step(200, &json!({"repos": page, "total": 1_000_000_000u64}))
+        }))
+    };
+    // Handles far longer than a prompt name (100 bytes at most).
+    let r = endless("y".repeat(2_000));
+    let wanted = std::collections::BTreeSet::from(["never_listed".to_owned()]);
+    let listing = hub_with(&r.url(), patient())
+        .list_repos_for("-", &wanted)
+        .unwrap();
+    assert!(listing.repos.is_empty());
+    assert_eq!(r.requests().len(), 10);
+    assert_eq!(listing.invalid_handles, 1_000);
+
+    // More wanted prompts than that: one page per wanted prompt.
+    let r = endless("z".repeat(200));
+    let wanted: std::collections::BTreeSet<String> =
+        (0..25).map(|i| format!("never_listed_{i}")).collect();
+    let listing = hub_with(&r.url(), patient())
+        .list_repos_for("-", &wanted)
+        .unwrap();
+    assert_eq!(r.requests().len(), 25);
+    assert_eq!(listing.invalid_handles, 2_500);
 }

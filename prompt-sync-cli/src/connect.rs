@@ -162,7 +162,7 @@ impl Hub for Progress<'_> {
         &self,
         owner: &str,
         wanted: &std::collections::BTreeSet<String>,
-    ) -> Result<Vec<RepoSummary>, HubError> {
+    ) -> Result<prompt_sync_build::hub::RepoListing, HubError> {
         self.count();
         self.inner.list_repos_for(owner, wanted)
     }

@@ -210,6 +210,9 @@ fn add_hub_states(
         Err(e) => return Ok(Err(e)),
     };
     ui.debug(format!("{} hub operations", hub.operations()));
+    if let Some(w) = engine::invalid_hub_names_warning(&plan) {
+        ui.warn(w);
+    }
     for p in &plan.prompts {
         if let Some(row) = rows.iter_mut().find(|r| r.name == p.target.name.as_str()) {
             apply_plan(row, p);

@@ -156,6 +156,9 @@ pub struct Plan {
     pub fetched: usize,
     /// The names of the prompts the hub listed, when planning read the list.
     pub hub_names: Option<Vec<String>>,
+    /// Entries of the hub's list skipped because their names are no valid prompt
+    /// names (0 when planning did not read the list).
+    pub invalid_hub_names: usize,
 }
 
 /// Computes the plan. Fails as a whole only when the hub cannot be listed (it is
@@ -236,7 +239,7 @@ fn plan_reading(
                 .collect(),
         };
         let listed = match list {
-            None => Ok(Vec::new()),
+            None => Ok(crate::hub::RepoListing::default()),
             Some(handle) => handle.join().unwrap_or_else(|_| {
                 Err(HubError::BadResponse {
                     detail: "listing the prompts failed unexpectedly".to_owned(),
@@ -245,7 +248,10 @@ fn plan_reading(
         };
         (locals, listed)
     });
-    let listed = listed?;
+    let crate::hub::RepoListing {
+        repos: listed,
+        invalid_handles: invalid_hub_names,
+    } = listed?;
     let hub_names = needs_list.then(|| listed.iter().map(|r| r.repo_handle.clone()).collect());
     let latest: HashMap<String, Option<String>> = listed
         .into_iter()
@@ -395,6 +401,19 @@ fn plan_reading(
         fetched: to_fetch.len(),
         prompts,
         hub_names,
+        invalid_hub_names,
+    })
+}
+
+/// The warning for a plan whose hub list had entries that are no prompt names
+/// ([`Plan::invalid_hub_names`]), if it had any.
+pub fn invalid_hub_names_warning(plan: &Plan) -> Option<String> {
+    let n = plan.invalid_hub_names;
+    (n > 0).then(|| {
+        format!(
+            "the hub's prompt list had {n} {} whose name is no valid prompt name (skipped)",
+            if n == 1 { "entry" } else { "entries" }
+        )
     })
 }
 

@@ -29,7 +29,9 @@ pub mod retry;
 use self::http::{Call, Reply, Transport};
 use self::retry::Replay;
 use super::settings::OWN_WORKSPACE;
-use super::{CommitSummary, Hub, HubError, HubSettings, PulledCommit, PushOutcome, RepoSummary};
+use super::{
+    CommitSummary, Hub, HubError, HubSettings, PulledCommit, PushOutcome, RepoListing, RepoSummary,
+};
 use prompt_sync_core::PromptName;
 
 /// Repos (and commits) asked for per page: the API's maximum.
@@ -40,6 +42,13 @@ const PAGE_SIZE: usize = 100;
 /// caller says which, a hostile list costs bounded requests and memory.
 const MAX_PAGES: usize = 1_000;
 
+/// Pages a listing for named prompts ([`Hub::list_repos_for`]) reads at least before
+/// it gives up on the ones not found yet; beyond it, one page per wanted prompt. A
+/// prompt the list did not show is pulled directly, so reading further would cost
+/// more requests than it can save: this bounds what a hub announcing a huge `total`
+/// (or sending pages without end) costs a sync.
+const MIN_WANTED_PAGES: usize = 10;
+
 /// Repos kept beyond the wanted ones when the caller names what it needs (for "did
 /// you mean" hints about a name the hub lacks).
 const OTHER_NAMES_MAX: usize = 1_000;
@@ -47,8 +56,19 @@ const OTHER_NAMES_MAX: usize = 1_000;
 /// Pages of the prompt list fetched at once once the first page gave the total.
 const PARALLEL_PAGES: usize = 8;
 
-/// The repos of one page of the prompt list, and the total it announces.
-type RepoPage = (Vec<RepoSummary>, Option<u64>);
+/// One page of the prompt list.
+struct RepoPage {
+    /// Its entries whose handles are valid prompt names.
+    repos: Vec<RepoSummary>,
+    /// How many entries it had, skipped ones included (where the next page starts).
+    count: usize,
+    /// Entries skipped: their handle is no valid prompt name.
+    invalid: usize,
+    /// A fingerprint of all its handles (a page sent again means paging is broken).
+    fingerprint: u64,
+    /// The total the hub announces, capped at what a listing reads at most.
+    total: Option<usize>,
+}
 
 /// The prompt list read so far.
 #[derive(Default)]
@@ -59,23 +79,26 @@ struct Listing {
     seen: HashSet<String>,
     /// Only these repos are kept, and the listing ends once all are found.
     wanted: Option<BTreeSet<String>>,
-    /// A fingerprint of each page read (a page sent again means paging is broken).
+    /// The fingerprint of each page read.
     pages: HashSet<u64>,
     /// Repos kept beyond the wanted ones.
     others: usize,
+    /// Entries skipped because their handle is no valid prompt name.
+    invalid: usize,
     /// Where the next page starts.
     offset: usize,
 }
 
 impl Listing {
     /// Adds the page read at `self.offset`; returns whether the list is complete.
-    fn absorb(&mut self, (items, total): RepoPage) -> Result<bool, HubError> {
-        let count = items.len();
-        let mut fingerprint = std::collections::hash_map::DefaultHasher::new();
-        for repo in &items {
-            std::hash::Hash::hash(&repo.repo_handle, &mut fingerprint);
-        }
-        let fingerprint = std::hash::Hasher::finish(&fingerprint);
+    fn absorb(&mut self, page: RepoPage) -> Result<bool, HubError> {
+        let RepoPage {
+            repos,
+            count,
+            invalid,
+            fingerprint,
+            total,
+        } = page;
         if count > 0 && !self.pages.insert(fingerprint) {
             return Err(HubError::BadResponse {
                 detail: format!(
@@ -84,19 +107,18 @@ impl Listing {
                 ),
             });
         }
-        for repo in items {
-            // A handle that is no prompt name can name no prompt of ours: skipped, so
-            // a hostile list cannot fill memory with huge ones.
-            let kept = PromptName::new(&repo.repo_handle).is_ok()
-                && self
-                    .wanted
-                    .as_ref()
-                    .is_none_or(|w| w.contains(&repo.repo_handle));
-            if kept && self.seen.insert(repo.repo_handle.clone()) {
+        // Handles that are no prompt names were skipped as the page was read: they
+        // can name no prompt of ours, and a hostile list cannot fill memory with them.
+        self.invalid += invalid;
+        for repo in repos {
+            let wanted = self
+                .wanted
+                .as_ref()
+                .is_none_or(|w| w.contains(&repo.repo_handle));
+            if wanted && self.seen.insert(repo.repo_handle.clone()) {
                 self.repos.push(repo);
-            } else if !kept
+            } else if !wanted
                 && self.others < OTHER_NAMES_MAX
-                && PromptName::new(&repo.repo_handle).is_ok()
                 && self.seen.insert(repo.repo_handle.clone())
             {
                 // A few names beyond the wanted ones, so a misspelt name can be told
@@ -110,10 +132,7 @@ impl Listing {
             .wanted
             .as_ref()
             .is_some_and(|w| w.iter().all(|h| self.seen.contains(h)));
-        Ok(all_found
-            || count == 0
-            || count < PAGE_SIZE
-            || total.is_some_and(|t| self.offset as u64 >= t))
+        Ok(all_found || count == 0 || count < PAGE_SIZE || total.is_some_and(|t| self.offset >= t))
     }
 }
 
@@ -218,39 +237,64 @@ impl HttpHub {
         let what = format!("the prompt list of `{owner}`");
         let page = self.get_json(&["repos"], &query, &what)?;
         let items = field_array(&page, "repos", "the prompt list")?;
-        let repos = items
-            .iter()
-            .map(parse_repo)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((repos, page.get("total").and_then(Value::as_u64)))
+        let mut fingerprint = std::collections::hash_map::DefaultHasher::new();
+        let mut repos = Vec::new();
+        let mut invalid = 0;
+        for item in items {
+            let handle = repo_handle(item)?;
+            std::hash::Hash::hash(handle, &mut fingerprint);
+            if PromptName::new(handle).is_ok() {
+                repos.push(parse_repo(item)?);
+            } else {
+                invalid += 1;
+            }
+        }
+        // Never trusted beyond what a listing reads at most (nor used to allocate).
+        let total = page.get("total").and_then(Value::as_u64).map(|t| {
+            usize::try_from(t)
+                .unwrap_or(usize::MAX)
+                .min(MAX_PAGES * PAGE_SIZE)
+        });
+        Ok(RepoPage {
+            repos,
+            count: items.len(),
+            invalid,
+            fingerprint: std::hash::Hasher::finish(&fingerprint),
+            total,
+        })
     }
 
     /// Reads the prompt list of `owner` (see [`Hub::list_repos`]); with `wanted`, keeps
-    /// only those repos and stops once all are found.
-    fn list(
-        &self,
-        owner: &str,
-        wanted: Option<BTreeSet<String>>,
-    ) -> Result<Vec<RepoSummary>, HubError> {
+    /// only those repos (and a few other names) and stops once all are found, or after
+    /// its page budget (see [`MIN_WANTED_PAGES`]) with what it found.
+    fn list(&self, owner: &str, wanted: Option<BTreeSet<String>>) -> Result<RepoListing, HubError> {
+        let budget = wanted
+            .as_ref()
+            .map_or(MAX_PAGES, |w| w.len().clamp(MIN_WANTED_PAGES, MAX_PAGES));
+        let partial_is_fine = wanted.is_some();
         let mut listing = Listing {
             wanted,
             ..Listing::default()
         };
+        let done = |listing: Listing| RepoListing {
+            repos: listing.repos,
+            invalid_handles: listing.invalid,
+        };
         let mut pages = 0usize;
-        while pages < MAX_PAGES {
+        while pages < budget {
             let page = self.repo_page(owner, listing.offset)?;
             pages += 1;
-            let total = page.1;
+            let total = page.total;
             if listing.absorb(page)? {
-                return Ok(listing.repos);
+                return Ok(done(listing));
             }
             // The rest of the pages the total announces, in parallel, read in order.
-            let Some(total) = total.and_then(|t| usize::try_from(t).ok()) else {
+            let Some(total) = total else {
                 continue;
             };
             let offsets: Vec<usize> = (listing.offset..total)
                 .step_by(PAGE_SIZE)
-                .take(MAX_PAGES - pages)
+                .take(budget - pages)
                 .collect();
             'batches: for batch in offsets.chunks(PARALLEL_PAGES) {
                 let fetched: Vec<Result<RepoPage, HubError>> = std::thread::scope(|s| {
@@ -277,10 +321,14 @@ impl HttpHub {
                         break 'batches;
                     }
                     if listing.absorb(page?)? {
-                        return Ok(listing.repos);
+                        return Ok(done(listing));
                     }
                 }
             }
+        }
+        if partial_is_fine {
+            // The prompts not found yet are pulled directly.
+            return Ok(done(listing));
         }
         Err(HubError::BadResponse {
             detail: format!("the prompt list did not end after {MAX_PAGES} pages"),
@@ -322,15 +370,18 @@ impl Hub for HttpHub {
     /// repo handle listed twice is kept once. A repo updated while the pages are read
     /// moves to the front and can be missed by this listing; callers pull a needed
     /// prompt that is absent from the list rather than treat it as deleted.
+    /// Entries whose handle is no valid prompt name are left out.
     fn list_repos(&self, owner: &str) -> Result<Vec<RepoSummary>, HubError> {
-        self.list(owner, None)
+        self.list(owner, None).map(|l| l.repos)
     }
 
+    /// Reads at most one page per wanted prompt (at least [`MIN_WANTED_PAGES`]),
+    /// fewer when all are found sooner; the ones not found are the caller's to pull.
     fn list_repos_for(
         &self,
         owner: &str,
         wanted: &BTreeSet<String>,
-    ) -> Result<Vec<RepoSummary>, HubError> {
+    ) -> Result<RepoListing, HubError> {
         self.list(owner, Some(wanted.clone()))
     }
 
@@ -496,12 +547,16 @@ fn field_array<'a>(body: &'a Value, key: &str, what: &str) -> Result<&'a Vec<Val
         .ok_or_else(|| bad_shape(what, &format!("a `{key}` array")))
 }
 
-fn parse_repo(item: &Value) -> Result<RepoSummary, HubError> {
-    let repo_handle = item
-        .get("repo_handle")
+/// The `repo_handle` of an entry of the prompt list (a non-empty string).
+fn repo_handle(item: &Value) -> Result<&str, HubError> {
+    item.get("repo_handle")
         .and_then(Value::as_str)
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| bad_shape("an entry of the prompt list", "a `repo_handle` string"))?;
+        .ok_or_else(|| bad_shape("an entry of the prompt list", "a `repo_handle` string"))
+}
+
+fn parse_repo(item: &Value) -> Result<RepoSummary, HubError> {
+    let repo_handle = repo_handle(item)?;
     let last_commit_hash = match item.get("last_commit_hash") {
         None | Some(Value::Null) => None,
         Some(Value::String(h)) if h.is_empty() => None,

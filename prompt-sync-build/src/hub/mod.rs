@@ -20,6 +20,16 @@ pub struct RepoSummary {
     pub last_commit_hash: Option<String>,
 }
 
+/// The part of a prompt list a sync needs ([`Hub::list_repos_for`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RepoListing {
+    /// The repos found, all with valid prompt names: the wanted ones the list showed
+    /// (a wanted repo missing here may still be on the hub), perhaps a few others.
+    pub repos: Vec<RepoSummary>,
+    /// Entries skipped because their handle is no valid prompt name.
+    pub invalid_handles: usize,
+}
+
 /// A commit pulled from the hub.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PulledCommit {
@@ -62,18 +72,23 @@ pub trait Hub: Sync {
 
     /// The repos of `owner` named in `wanted`, with their newest commits: what a sync
     /// of those prompts needs. A hub client may stop reading the list once it has
-    /// found them all (the HTTP client does); by default the whole list is read and
-    /// filtered.
+    /// found them all, or once reading on would cost more than pulling the rest (the
+    /// HTTP client does both); by default the whole list is read and filtered.
+    /// Entries whose handle is no valid prompt name are skipped and counted.
     fn list_repos_for(
         &self,
         owner: &str,
         wanted: &std::collections::BTreeSet<String>,
-    ) -> Result<Vec<RepoSummary>, HubError> {
-        Ok(self
-            .list_repos(owner)?
-            .into_iter()
-            .filter(|r| wanted.contains(&r.repo_handle))
-            .collect())
+    ) -> Result<RepoListing, HubError> {
+        let mut listing = RepoListing::default();
+        for repo in self.list_repos(owner)? {
+            if prompt_sync_core::PromptName::new(&repo.repo_handle).is_err() {
+                listing.invalid_handles += 1;
+            } else if wanted.contains(&repo.repo_handle) {
+                listing.repos.push(repo);
+            }
+        }
+        Ok(listing)
     }
 
     /// The commit at `hub_ref` (`latest`, a tag, or a full or 8+ character commit hash).
