@@ -916,6 +916,48 @@ fn diff_shows_hub_to_local_and_the_base_on_a_conflict() {
 // ----------------------------------------------------------------------------------
 // status and check online
 
+/// A hostile hub's prompt list (90 KB handles, a total of a billion, pages without
+/// end): `status` reads a bounded number of pages, says how many entries it skipped
+/// (never printing one), and still shows each prompt's state from direct pulls.
+#[test]
+fn status_against_an_endless_list_of_huge_handles_reads_a_bounded_number_of_pages() {
+    use prompt_sync_tests::fake_hub::{Fault, FaultKind};
+    let hub = hub();
+    let up = hub.put_prompt("up", text_manifest("up\n"));
+    let newer = hub.put_prompt("newer", text_manifest("old\n"));
+    hub.put_prompt("newer", text_manifest("new\n"));
+    let pkg = Pkg::new(&["up", "newer"]);
+    pkg.pull("up", &up, &text_manifest("up\n"));
+    pkg.pull("newer", &newer, &text_manifest("old\n"));
+    hub.add_fault(Fault::always(
+        "GET /repos",
+        FaultKind::HostileRepoList {
+            handle_len: 90_000,
+            total: 1_000_000_000,
+        },
+    ));
+    let mut env = hub_env(&hub);
+    env.push(("PROMPT_SYNC_TIMEOUT", "60".to_owned()));
+    let r = pkg.run_env(&["status"], &env);
+    r.code(0);
+    assert_eq!(row(&r.stdout, "up")[1], "up to date", "{}", r.stdout);
+    assert_eq!(row(&r.stdout, "newer")[1], "hub newer", "{}", r.stdout);
+    has(
+        &r.stderr,
+        "warning: the hub's prompt list had 1000 entries whose name is no valid prompt name (skipped)",
+    );
+    assert!(
+        r.stdout.len() + r.stderr.len() < 10_000,
+        "a handle was printed"
+    );
+    let listed = requests(&hub)
+        .iter()
+        .filter(|r| r.as_str() == "GET /repos")
+        .count();
+    assert_eq!(listed, 10, "{:?}", requests(&hub));
+    assert!(no_writes(&hub));
+}
+
 #[test]
 fn status_online_shows_the_three_way_states() {
     let hub = hub();

@@ -132,6 +132,15 @@ pub enum FaultKind {
     RedirectTo(String),
     /// Wait this long, then answer normally.
     Delay(Duration),
+    /// *Preempting.* A hostile prompt list (for `GET /repos`): a full page (the
+    /// request's `limit`) at every offset, without end, of distinct handles of
+    /// `handle_len` bytes (no valid prompt names when above 100), announcing `total`.
+    HostileRepoList {
+        /// The length of each handle.
+        handle_len: usize,
+        /// The `total` each page announces.
+        total: u64,
+    },
 }
 
 /// A fault rule: requests matching `route` get `kind`, `times` times (or always).

@@ -69,7 +69,7 @@ fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
 pub(crate) struct Query(Vec<(String, String)>);
 
 impl Query {
-    fn parse(q: &str) -> Query {
+    pub(crate) fn parse(q: &str) -> Query {
         let pairs = q
             .split('&')
             .filter(|p| !p.is_empty())

@@ -229,7 +229,27 @@ fn deliver_fault(
             }
             simple(answer(shared, req))
         }
+        FaultKind::HostileRepoList { handle_len, total } => {
+            simple(hostile_repo_list(req, handle_len, total))
+        }
     }
+}
+
+/// A page of [`FaultKind::HostileRepoList`] at the request's offset.
+fn hostile_repo_list(req: &Request, handle_len: usize, total: u64) -> Response {
+    let q = routes::Query::parse(&req.query);
+    let (limit, offset) = q.page().unwrap_or((100, 0));
+    let repos: Vec<serde_json::Value> = (offset..offset + limit)
+        .map(|i| {
+            let tail = format!("-{i}");
+            let handle = format!(
+                "{}{tail}",
+                "h".repeat(handle_len.saturating_sub(tail.len()))
+            );
+            json!({"repo_handle": handle, "last_commit_hash": "0123456789abcdef"})
+        })
+        .collect();
+    Response::json(200, &json!({"repos": repos, "total": total}))
 }
 
 /// A connection that adds the bytes read from it and written to it to the hub's
