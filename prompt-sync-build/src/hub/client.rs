@@ -375,7 +375,7 @@ impl Hub for HttpHub {
         self.list(owner, None).map(|l| l.repos)
     }
 
-    /// Reads at most one page per wanted prompt (at least [`MIN_WANTED_PAGES`]),
+    /// Reads at most one page per wanted prompt (at least 10),
     /// fewer when all are found sooner; the ones not found are the caller's to pull.
     fn list_repos_for(
         &self,
