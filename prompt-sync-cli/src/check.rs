@@ -207,6 +207,9 @@ fn hub_problems(pkg: &Package, names: &[PromptName], ui: &Ui) -> Result<Vec<Prob
         message: format!("not compared with the hub: {e}"),
         fix: OFFLINE_FIX.to_owned(),
     })?;
+    if let Some(w) = engine::invalid_hub_names_warning(&plan) {
+        ui.warn(w);
+    }
     let mut problems = Vec::new();
     for p in plan.prompts {
         let name = p.target.name.to_string();

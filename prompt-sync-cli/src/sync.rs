@@ -179,6 +179,9 @@ pub(crate) fn sync_targets(
             count(plan.prompts.len(), "prompt", "prompts"),
             plan.fetched
         ));
+        if let Some(w) = engine::invalid_hub_names_warning(&plan) {
+            ui.warn(w);
+        }
         if args.dry_run {
             engine::dry_run(&plan)
         } else {

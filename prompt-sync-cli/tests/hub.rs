@@ -917,10 +917,10 @@ fn diff_shows_hub_to_local_and_the_base_on_a_conflict() {
 // status and check online
 
 /// A hostile hub's prompt list (90 KB handles, a total of a billion, pages without
-/// end): `status` reads a bounded number of pages, says how many entries it skipped
-/// (never printing one), and still shows each prompt's state from direct pulls.
+/// end): `status`, `check` and `sync` read a bounded number of pages, say how many entries they skipped
+/// (never printing one), and still get each prompt from direct pulls.
 #[test]
-fn status_against_an_endless_list_of_huge_handles_reads_a_bounded_number_of_pages() {
+fn status_check_and_sync_against_an_endless_list_of_huge_handles_read_few_pages() {
     use prompt_sync_tests::fake_hub::{Fault, FaultKind};
     let hub = hub();
     let up = hub.put_prompt("up", text_manifest("up\n"));
@@ -956,6 +956,30 @@ fn status_against_an_endless_list_of_huge_handles_reads_a_bounded_number_of_page
         .count();
     assert_eq!(listed, 10, "{:?}", requests(&hub));
     assert!(no_writes(&hub));
+
+    // `check` and `sync` read the same bounded list, and say the same.
+    let warning = "warning: the hub's prompt list had 1000 entries whose name is no valid prompt name (skipped)";
+    hub.clear_requests();
+    let c = pkg.run_env(&["check"], &env);
+    has(&c.stderr, warning);
+    assert!(
+        c.stdout.len() + c.stderr.len() < 10_000,
+        "a handle was printed"
+    );
+    hub.clear_requests();
+    let s = pkg.run_env(&["sync"], &env);
+    s.code(0);
+    has(&s.stderr, warning);
+    assert!(
+        s.stdout.len() + s.stderr.len() < 10_000,
+        "a handle was printed"
+    );
+    let listed = requests(&hub)
+        .iter()
+        .filter(|r| r.as_str() == "GET /repos")
+        .count();
+    assert_eq!(listed, 10, "{:?}", requests(&hub));
+    assert_eq!(pkg.text("newer"), "new\n");
 }
 
 #[test]
