@@ -917,8 +917,9 @@ fn diff_shows_hub_to_local_and_the_base_on_a_conflict() {
 // status and check online
 
 /// A hostile hub's prompt list (90 KB handles, a total of a billion, pages without
-/// end): `status`, `check` and `sync` read a bounded number of pages, say how many entries they skipped
-/// (never printing one), and still get each prompt from direct pulls.
+/// end): `status`, `check` and `sync` read a bounded number of pages, say how many
+/// entries they skipped (never printing one), and still get each prompt from direct
+/// pulls.
 #[test]
 fn status_check_and_sync_against_an_endless_list_of_huge_handles_read_few_pages() {
     use prompt_sync_tests::fake_hub::{Fault, FaultKind};
