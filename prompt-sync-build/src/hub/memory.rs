@@ -251,4 +251,24 @@ mod tests {
         hub.clear_calls();
         assert!(hub.calls().is_empty());
     }
+
+    /// The trait's default `list_repos_for` (which this hub uses): only the wanted
+    /// repos are kept, and a handle that is no prompt name is skipped and counted.
+    #[test]
+    fn listing_for_named_prompts_keeps_them_and_counts_invalid_handles() {
+        let hub = MemoryHub::new();
+        hub.put("wanted", json!({"t": 1}));
+        hub.put("other", json!({"t": 1}));
+        hub.put("no/prompt name", json!({"t": 1}));
+        hub.put(&"x".repeat(500), json!({"t": 1}));
+        let wanted = std::collections::BTreeSet::from(["wanted".to_owned(), "absent".to_owned()]);
+        let listing = hub.list_repos_for("-", &wanted).unwrap();
+        let names: Vec<&str> = listing
+            .repos
+            .iter()
+            .map(|r| r.repo_handle.as_str())
+            .collect();
+        assert_eq!(names, ["wanted"]);
+        assert_eq!(listing.invalid_handles, 2);
+    }
 }
