@@ -92,6 +92,20 @@ fn original_reads_all(cache: &Path) {
     }
 }
 
+/// The bytes of every cached text of the scenario.
+fn cached_texts(app: &Crate) -> Vec<Vec<u8>> {
+    [
+        TEST_GENERATOR,
+        original::AGENT_SELECTOR,
+        RAG_SYSTEM,
+        LEGACY,
+        DRAFT,
+    ]
+    .iter()
+    .map(|e| fs::read(cache(app).join(format!("{}.txt", e.name))).unwrap())
+    .collect()
+}
+
 fn expected_output() -> String {
     let line = |e: &Entry| format!("{}|system|{:?}\n", e.name, e.text);
     [TEST_GENERATOR, original::AGENT_SELECTOR, RAG_SYSTEM]
@@ -104,16 +118,7 @@ fn expected_output() -> String {
 fn the_original_tools_cache_and_hub_work_as_they_are() {
     let hub = original_hub();
     let app = app();
-    let before_texts: Vec<Vec<u8>> = [
-        TEST_GENERATOR,
-        original::AGENT_SELECTOR,
-        RAG_SYSTEM,
-        LEGACY,
-        DRAFT,
-    ]
-    .iter()
-    .map(|e| fs::read(cache(&app).join(format!("{}.txt", e.name))).unwrap())
-    .collect();
+    let before_texts = cached_texts(&app);
 
     // 1. An offline build embeds the original's texts as they are. Its prompts read as
     //    text prompts until a sync records the hub's shape; the older-shape prompt is
@@ -154,16 +159,7 @@ fn the_original_tools_cache_and_hub_work_as_they_are() {
     has(&r.stdout, "Pulled from hub:   0");
     has(&r.stdout, "Updated from hub:  0");
     has(&r.stdout, "legacy_prompt: Hub and local are identical");
-    let after_texts: Vec<Vec<u8>> = [
-        TEST_GENERATOR,
-        original::AGENT_SELECTOR,
-        RAG_SYSTEM,
-        LEGACY,
-        DRAFT,
-    ]
-    .iter()
-    .map(|e| fs::read(cache(&app).join(format!("{}.txt", e.name))).unwrap())
-    .collect();
+    let after_texts = cached_texts(&app);
     assert_eq!(after_texts, before_texts, "a sync rewrote a text");
     assert_eq!(
         fs::read(metadata_file(&app, TEST_GENERATOR.name)).unwrap(),

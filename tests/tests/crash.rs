@@ -103,7 +103,15 @@ fn scenario(template: &dyn Fn(&str) -> String) -> Scenario {
 
 /// A fresh package whose cache (`<pkg>/prompts/langsmith_cache`) holds `files`.
 fn package_with(files: &BTreeMap<PathBuf, Vec<u8>>) -> (tempfile::TempDir, PathBuf) {
-    let pkg = reliability::package("prompts = []").unwrap();
+    package_configured("prompts = []", files)
+}
+
+/// A fresh package with `config` whose cache holds `files`.
+fn package_configured(
+    config: &str,
+    files: &BTreeMap<PathBuf, Vec<u8>>,
+) -> (tempfile::TempDir, PathBuf) {
+    let pkg = reliability::package(config).unwrap();
     let cache = pkg.path().join("prompts/langsmith_cache");
     for (rel, bytes) in files {
         let p = cache.join(rel);
@@ -434,14 +442,7 @@ fn configured_package(
         .map(|n| format!("{n:?}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let pkg = reliability::package(&format!("prompts = [{list}]")).unwrap();
-    let cache = pkg.path().join("prompts/langsmith_cache");
-    for (rel, bytes) in files {
-        let p = cache.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
-    (pkg, cache)
+    package_configured(&format!("prompts = [{list}]"), files)
 }
 
 /// The real binary, built without test features, killed (SIGKILL) at random moments
